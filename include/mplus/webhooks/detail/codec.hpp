@@ -1,0 +1,834 @@
+// The generic JSON codec: field tables walked by one reader (SAX, straight into the typed
+// value) and one writer (straight into a string).
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <mplus/webhooks/config.hpp>
+#include <mplus/webhooks/decimal.hpp>
+#include <mplus/webhooks/detail/json_writer.hpp>
+#include <mplus/webhooks/error.hpp>
+#include <mplus/webhooks/open_enum.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+MPLUS_WEBHOOKS_BEGIN_NAMESPACE
+
+/// How try_parse reads JSON text.
+struct ReadOptions {
+    /// Report unknown fields and unknown enumeration values as errors (for integrators' CI).
+    bool strict = false;
+    /// Deepest nesting of arrays and objects accepted; deeper input is rejected early.
+    std::size_t max_depth = 64;
+    /// Stop after this many problems.
+    std::size_t max_errors = 32;
+};
+
+/// How serialize writes JSON text.
+struct WriteOptions {
+    /// Write the unknown fields kept from the input (true) or only what the typed model holds.
+    bool include_unknown = true;
+};
+
+namespace detail {
+
+/// Names a type for overload resolution and argument-dependent lookup of its field table.
+template <class T>
+struct type_tag {};
+
+/// Field flags.
+inline constexpr unsigned required = 1u;      ///< missing is an error
+inline constexpr unsigned event_details = 2u; ///< missing or null is NO_EVENT_DETAILS
+inline constexpr unsigned read_alias = 4u;    ///< an older key: read into the member, never written
+
+/// One entry of a field table: the JSON key, the member, and flags.
+template <class C, class M>
+struct Field {
+    std::string_view key;
+    M C::*member;
+    unsigned flags;
+};
+
+/// A field that may be absent (std::optional, a vector omitted when empty, raw JSON).
+template <class C, class M>
+constexpr Field<C, M> opt(std::string_view key, M C::*member) noexcept {
+    return {key, member, 0u};
+}
+/// A field that must be present.
+template <class C, class M>
+constexpr Field<C, M> req(std::string_view key, M C::*member) noexcept {
+    return {key, member, required};
+}
+/// The event's own object: missing or null is NO_EVENT_DETAILS.
+template <class C, class M>
+constexpr Field<C, M> details(std::string_view key, M C::*member) noexcept {
+    return {key, member, required | event_details};
+}
+/// An older name of a field: read into the same member, never written.
+template <class C, class M>
+constexpr Field<C, M> alias(std::string_view key, M C::*member) noexcept {
+    return {key, member, read_alias};
+}
+
+/// True when T has a field table (a `fields(type_tag<T>)` function found by ADL).
+template <class T, class = void>
+struct is_described : std::false_type {};
+template <class T>
+struct is_described<T, std::void_t<decltype(fields(type_tag<T>{}))>> : std::true_type {};
+template <class T>
+inline constexpr bool is_described_v = is_described<T>::value;
+
+template <class T>
+struct is_optional : std::false_type {};
+template <class T>
+struct is_optional<std::optional<T>> : std::true_type {};
+
+template <class T>
+struct is_vector : std::false_type {};
+template <class T, class A>
+struct is_vector<std::vector<T, A>> : std::true_type {};
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+/// One SAX event handed to a value's reader.
+struct Token {
+    enum class Kind { null, boolean, integer, unsigned_integer, number, string, object, array };
+    Kind kind = Kind::null;
+    bool boolean = false;
+    std::int64_t integer = 0;
+    std::uint64_t unsigned_integer = 0;
+    double number = 0;
+    std::string_view raw;          ///< the number's text as it appeared in the input
+    std::string* string = nullptr; ///< may be moved from
+};
+
+/// The JSON type name of a token, for messages.
+inline std::string_view token_name(const Token& t) noexcept {
+    switch (t.kind) {
+    case Token::Kind::null: return "null";
+    case Token::Kind::boolean: return "boolean";
+    case Token::Kind::integer:
+    case Token::Kind::unsigned_integer:
+    case Token::Kind::number: return "number";
+    case Token::Kind::string: return "string";
+    case Token::Kind::object: return "object";
+    case Token::Kind::array: return "array";
+    }
+    return "value";
+}
+
+class Reader;
+
+/// Reads one token into the value at `target`; false stops the parse.
+using ReadFn = bool (*)(Reader&, void* target, const Token&);
+
+/// What an object frame does with its keys and its end.
+struct ObjectOps {
+    /// Points the reader's next value at the member for `key` (or at the unknown-field store).
+    bool (*on_key)(Reader&, std::string& key);
+    /// Checks what must be present once the object is complete.
+    bool (*on_end)(Reader&);
+};
+
+/// One open container on the reader's stack.
+struct Frame {
+    enum class Kind { object, array, capture_object, capture_array, skip };
+    Kind kind = Kind::skip;
+    void* target = nullptr;
+    const ObjectOps* object_ops = nullptr; ///< object frames
+    ReadFn element = nullptr;              ///< array frames: reads one element (appending it)
+    std::uint64_t seen = 0;                ///< object frames: which fields were present
+    std::size_t index = 0;                 ///< array frames: index of the element being read
+    std::string_view key;                  ///< object frames: the key being read
+};
+
+/// The SAX handler: typed values are written in place while nlohmann's lexer runs.
+///
+/// Every reader function handed an object or array token opens exactly one frame (or stops
+/// the parse), so the frame above an array frame is always the element being read.
+class Reader {
+public:
+    Reader(const ReadOptions& options, void* root, ReadFn root_read)
+        : options_(options), pending_target_(root), pending_read_(root_read) {
+        stack_.reserve(16);
+    }
+
+    // --- nlohmann SAX interface -------------------------------------------------------------
+    bool null() { return value(Token{}); }
+    bool boolean(bool v) {
+        Token t;
+        t.kind = Token::Kind::boolean;
+        t.boolean = v;
+        return value(t);
+    }
+    bool number_integer(std::int64_t v) {
+        Token t;
+        t.kind = Token::Kind::integer;
+        t.integer = v;
+        return value(t);
+    }
+    bool number_unsigned(std::uint64_t v) {
+        Token t;
+        if (v <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+            t.kind = Token::Kind::integer;
+            t.integer = static_cast<std::int64_t>(v);
+        } else {
+            t.kind = Token::Kind::unsigned_integer;
+            t.unsigned_integer = v;
+        }
+        return value(t);
+    }
+    bool number_float(double v, const std::string& raw) {
+        Token t;
+        t.kind = Token::Kind::number;
+        t.number = v;
+        t.raw = raw;
+        return value(t);
+    }
+    bool string(std::string& v) {
+        Token t;
+        t.kind = Token::Kind::string;
+        t.string = &v;
+        return value(t);
+    }
+    bool binary(nlohmann::json::binary_t&) {
+        return add_error(errc::invalid_json, current_path(), "binary data") && false;
+    }
+    bool start_object(std::size_t) {
+        Token t;
+        t.kind = Token::Kind::object;
+        return value(t);
+    }
+    bool start_array(std::size_t) {
+        Token t;
+        t.kind = Token::Kind::array;
+        return value(t);
+    }
+    bool key(std::string& k) {
+        Frame& f = stack_.back();
+        if (f.kind == Frame::Kind::object) return f.object_ops->on_key(*this, k);
+        if (f.kind == Frame::Kind::capture_object) {
+            auto& obj = *static_cast<nlohmann::json*>(f.target);
+            auto it = obj.find(k);
+            if (it == obj.end()) it = obj.emplace(k, nullptr).first;
+            it.value() = nullptr; // a repeated key: the last one wins, as in nlohmann
+            f.key = it.key();
+            pending_target_ = &it.value();
+            pending_read_ = capture_read;
+            details_field_ = false;
+        }
+        return true;
+    }
+    bool end_object() { return close(); }
+    bool end_array() { return close(); }
+    bool parse_error(std::size_t /*position*/, const std::string& /*last_token*/,
+                     const nlohmann::detail::exception& ex) {
+        std::string what = ex.what();
+        // nlohmann's text is "[json.exception.parse_error.101] parse error at line 1, ...";
+        // keep what follows the bracketed id.
+        const auto close_bracket = what.find("] ");
+        if (close_bracket != std::string::npos) what.erase(0, close_bracket + 2);
+        syntax_error_ = true;
+        errors_.clear(); // problems found before the text turned out not to be JSON are moot
+        errors_.push_back(Error{errc::invalid_json, std::string(), std::move(what)});
+        return false;
+    }
+
+    // --- used by codecs -------------------------------------------------------------------
+    /// The options this read runs with.
+    const ReadOptions& options() const noexcept { return options_; }
+
+    /// Opens an object frame for `target`, read with `ops`.
+    bool push_object(void* target, const ObjectOps* ops) {
+        if (!enter()) return false;
+        Frame f;
+        f.kind = Frame::Kind::object;
+        f.target = target;
+        f.object_ops = ops;
+        stack_.push_back(f);
+        return true;
+    }
+    /// Opens an array frame whose elements are read by `element`.
+    bool push_array(void* target, ReadFn element) {
+        if (!enter()) return false;
+        Frame f;
+        f.kind = Frame::Kind::array;
+        f.target = target;
+        f.element = element;
+        stack_.push_back(f);
+        return true;
+    }
+
+    /// The innermost frame (an object frame while its keys are read).
+    Frame& top() noexcept { return stack_.back(); }
+
+    /// Points the next value at `target`, read by `read`, under `key` of the innermost object;
+    /// `is_details` makes a null there NO_EVENT_DETAILS.
+    void expect(void* target, ReadFn read, std::string_view key, bool is_details) noexcept {
+        stack_.back().key = key;
+        pending_target_ = target;
+        pending_read_ = read;
+        details_field_ = is_details;
+    }
+
+    /// Records a type problem for the value being read and skips it.
+    bool type_error(std::string_view expected, const Token& t) {
+        if (details_field_ && t.kind == Token::Kind::null) {
+            return report(errc::no_event_details, "event details are null", t);
+        }
+        std::string msg = "expected ";
+        msg.append(expected).append(", got ").append(token_name(t));
+        return report(errc::invalid_data, std::move(msg), t);
+    }
+    /// Records a problem for the value being read and skips it when it is a container.
+    bool report(errc code, std::string message, const Token& t) {
+        if (!add_error(code, current_path(), std::move(message))) return false;
+        if (t.kind == Token::Kind::object || t.kind == Token::Kind::array) return push_skip();
+        return true;
+    }
+    /// Records a problem about the value being read that needs no skipping (strict mode).
+    bool note(errc code, std::string message) {
+        return add_error(code, current_path(), std::move(message));
+    }
+    /// Records a problem at `path`; false once the error budget is spent.
+    bool add_error(errc code, std::string path, std::string message) {
+        if (errors_.size() >= options_.max_errors) return false;
+        errors_.push_back(Error{code, std::move(path), std::move(message)});
+        return errors_.size() < options_.max_errors;
+    }
+
+    /// JSON pointer of the value being read.
+    std::string current_path() const { return path_of(stack_.size()); }
+    /// JSON pointer of the innermost open container.
+    std::string container_path() const {
+        return stack_.empty() ? std::string() : path_of(stack_.size() - 1);
+    }
+
+    /// Every problem found, in document order.
+    std::vector<Error>& errors() noexcept { return errors_; }
+    /// True when the text was not JSON at all.
+    bool syntax_error() const noexcept { return syntax_error_; }
+
+    /// Appends `key` to a JSON pointer, escaping `~` and `/`.
+    static void append_pointer_key(std::string& p, std::string_view key) {
+        p.push_back('/');
+        for (char c : key) {
+            if (c == '~') {
+                p.append("~0");
+            } else if (c == '/') {
+                p.append("~1");
+            } else {
+                p.push_back(c);
+            }
+        }
+    }
+
+    /// Reads any value into the nlohmann::json at `target` (unknown fields, raw objects).
+    static bool capture_read(Reader& r, void* target, const Token& t) {
+        auto& j = *static_cast<nlohmann::json*>(target);
+        switch (t.kind) {
+        case Token::Kind::null: j = nullptr; return true;
+        case Token::Kind::boolean: j = t.boolean; return true;
+        case Token::Kind::integer: j = t.integer; return true;
+        case Token::Kind::unsigned_integer: j = t.unsigned_integer; return true;
+        case Token::Kind::number: j = t.number; return true;
+        case Token::Kind::string: j = std::move(*t.string); return true;
+        case Token::Kind::object:
+        case Token::Kind::array: {
+            if (!r.enter()) return false;
+            const bool is_object = t.kind == Token::Kind::object;
+            j = is_object ? nlohmann::json::object() : nlohmann::json::array();
+            Frame f;
+            f.kind = is_object ? Frame::Kind::capture_object : Frame::Kind::capture_array;
+            f.target = &j;
+            r.stack_.push_back(f);
+            return true;
+        }
+        }
+        return true;
+    }
+
+private:
+    std::string path_of(std::size_t frames) const {
+        std::string p;
+        for (std::size_t i = 0; i < frames; ++i) {
+            const Frame& f = stack_[i];
+            switch (f.kind) {
+            case Frame::Kind::array:
+            case Frame::Kind::capture_array:
+                p.push_back('/');
+                p.append(std::to_string(f.index));
+                break;
+            case Frame::Kind::object:
+            case Frame::Kind::capture_object: append_pointer_key(p, f.key); break;
+            case Frame::Kind::skip: break;
+            }
+        }
+        return p;
+    }
+
+    bool enter() {
+        if (stack_.size() >= options_.max_depth) {
+            errors_.push_back(Error{errc::invalid_data, current_path(),
+                                    "nesting deeper than " + std::to_string(options_.max_depth) +
+                                        " levels"});
+            return false; // stop: the rest of such a document is not worth reading
+        }
+        return true;
+    }
+
+    bool push_skip() {
+        if (!enter()) return false;
+        stack_.push_back(Frame{});
+        return true;
+    }
+
+    static bool is_container(const Token& t) noexcept {
+        return t.kind == Token::Kind::object || t.kind == Token::Kind::array;
+    }
+
+    /// Routes a value (or the opening of a container) to where the current container says.
+    bool value(const Token& t) {
+        if (stack_.empty()) return deliver(t);
+        const std::size_t depth = stack_.size();
+        Frame& f = stack_.back();
+        switch (f.kind) {
+        case Frame::Kind::object:
+        case Frame::Kind::capture_object: return deliver(t);
+        case Frame::Kind::array: {
+            const bool ok = f.element(*this, f.target, t);
+            // A container element moves the index on when it closes (see close()).
+            if (!is_container(t)) ++stack_[depth - 1].index;
+            return ok;
+        }
+        case Frame::Kind::capture_array: {
+            auto& j = *static_cast<nlohmann::json*>(f.target);
+            j.push_back(nullptr);
+            const bool ok = capture_read(*this, &j.back(), t);
+            if (!is_container(t)) ++stack_[depth - 1].index;
+            return ok;
+        }
+        case Frame::Kind::skip: return is_container(t) ? push_skip() : true;
+        }
+        return true;
+    }
+
+    bool deliver(const Token& t) {
+        const ReadFn read = pending_read_;
+        pending_read_ = nullptr;
+        if (read == nullptr) return is_container(t) ? push_skip() : true;
+        return read(*this, pending_target_, t);
+    }
+
+    bool close() {
+        if (stack_.empty()) return true;
+        bool ok = true;
+        if (stack_.back().kind == Frame::Kind::object) ok = stack_.back().object_ops->on_end(*this);
+        stack_.pop_back();
+        if (!stack_.empty()) {
+            Frame& parent = stack_.back();
+            if (parent.kind == Frame::Kind::array || parent.kind == Frame::Kind::capture_array) {
+                ++parent.index;
+            }
+        }
+        return ok;
+    }
+
+    const ReadOptions& options_;
+    std::vector<Frame> stack_;
+    std::vector<Error> errors_;
+    void* pending_target_ = nullptr;
+    ReadFn pending_read_ = nullptr;
+    bool details_field_ = false;
+    bool syntax_error_ = false;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Codecs: how each C++ type reads a token and writes itself.
+
+/// Reads and writes values of type T; specialized below for each kind of member.
+template <class T, class = void>
+struct Codec;
+
+/// Writes a value of type T.
+template <class T>
+void write_value(std::string& out, const T& v, const WriteOptions& o) {
+    Codec<T>::write(out, v, o);
+}
+
+/// True when an optional member holds something worth writing.
+template <class T>
+bool has_content(const T& v) noexcept {
+    if constexpr (is_optional<T>::value) {
+        return v.has_value();
+    } else if constexpr (is_vector<T>::value) {
+        return !v.empty();
+    } else if constexpr (std::is_same_v<T, nlohmann::json>) {
+        return !v.is_null();
+    } else if constexpr (std::is_same_v<T, std::string>) {
+        return !v.empty(); // a plain string marked optional is omitted when empty
+    } else {
+        (void)v;
+        return true;
+    }
+}
+
+template <>
+struct Codec<bool> {
+    static bool read(Reader& r, void* p, const Token& t) {
+        if (t.kind != Token::Kind::boolean) return r.type_error("boolean", t);
+        *static_cast<bool*>(p) = t.boolean;
+        return true;
+    }
+    static void write(std::string& out, bool v, const WriteOptions&) {
+        out.append(v ? "true" : "false");
+    }
+};
+
+template <>
+struct Codec<std::int64_t> {
+    static bool read(Reader& r, void* p, const Token& t) {
+        auto& v = *static_cast<std::int64_t*>(p);
+        switch (t.kind) {
+        case Token::Kind::integer: v = t.integer; return true;
+        case Token::Kind::unsigned_integer:
+            return r.report(errc::invalid_data, "integer out of range", t);
+        case Token::Kind::number: {
+            // 5.0 or 1e3 are integers written another way; take them when exact.
+            const auto d = Decimal::parse(t.raw);
+            if (d && d->scale() == 0) {
+                v = d->mantissa();
+                return true;
+            }
+            return r.report(errc::invalid_data,
+                            d ? "expected integer, got a number with a fraction"
+                              : "integer out of range",
+                            t);
+        }
+        default: return r.type_error("integer", t);
+        }
+    }
+    static void write(std::string& out, std::int64_t v, const WriteOptions&) {
+        write_json_integer(out, v);
+    }
+};
+
+template <>
+struct Codec<Decimal> {
+    static bool read(Reader& r, void* p, const Token& t) {
+        auto& v = *static_cast<Decimal*>(p);
+        switch (t.kind) {
+        case Token::Kind::integer: v = Decimal(t.integer); return true;
+        case Token::Kind::unsigned_integer:
+            return r.report(errc::invalid_data, "number out of range", t);
+        case Token::Kind::number: {
+            const auto d = Decimal::parse(t.raw);
+            if (!d) {
+                return r.report(errc::invalid_data,
+                                "number cannot be held exactly (at most 18 significant digits "
+                                "and 18 decimals)",
+                                t);
+            }
+            v = *d;
+            return true;
+        }
+        default: return r.type_error("number", t);
+        }
+    }
+    static void write(std::string& out, const Decimal& v, const WriteOptions&) {
+        write_json_decimal(out, v);
+    }
+};
+
+template <>
+struct Codec<std::string> {
+    static bool read(Reader& r, void* p, const Token& t) {
+        if (t.kind != Token::Kind::string) return r.type_error("string", t);
+        *static_cast<std::string*>(p) = std::move(*t.string);
+        return true;
+    }
+    static void write(std::string& out, const std::string& v, const WriteOptions&) {
+        write_json_string(out, v);
+    }
+};
+
+template <class Values>
+struct Codec<OpenEnum<Values>> {
+    static bool read(Reader& r, void* p, const Token& t) {
+        if (t.kind != Token::Kind::string) return r.type_error("string", t);
+        auto& v = *static_cast<OpenEnum<Values>*>(p);
+        v = OpenEnum<Values>(std::move(*t.string));
+        if (r.options().strict && !v.is_known()) {
+            return r.note(errc::unknown_enum_value, "unknown value \"" + v.str() + "\"");
+        }
+        return true;
+    }
+    static void write(std::string& out, const OpenEnum<Values>& v, const WriteOptions&) {
+        write_json_string(out, v.str());
+    }
+};
+
+template <>
+struct Codec<nlohmann::json> {
+    static bool read(Reader& r, void* p, const Token& t) { return Reader::capture_read(r, p, t); }
+    static void write(std::string& out, const nlohmann::json& v, const WriteOptions&) {
+        write_json_value(out, v);
+    }
+};
+
+template <class T>
+struct Codec<std::optional<T>> {
+    static bool read(Reader& r, void* p, const Token& t) {
+        auto& v = *static_cast<std::optional<T>*>(p);
+        if (t.kind == Token::Kind::null) {
+            v.reset();
+            return true;
+        }
+        v.emplace();
+        return Codec<T>::read(r, &*v, t);
+    }
+    static void write(std::string& out, const std::optional<T>& v, const WriteOptions& o) {
+        if (v) {
+            Codec<T>::write(out, *v, o);
+        } else {
+            out.append("null");
+        }
+    }
+};
+
+template <class T, class A>
+struct Codec<std::vector<T, A>> {
+    static bool read_element(Reader& r, void* p, const Token& t) {
+        auto& v = *static_cast<std::vector<T, A>*>(p);
+        v.emplace_back();
+        return Codec<T>::read(r, &v.back(), t);
+    }
+    static bool read(Reader& r, void* p, const Token& t) {
+        if (t.kind != Token::Kind::array) return r.type_error("array", t);
+        static_cast<std::vector<T, A>*>(p)->clear(); // a repeated key: the last one wins
+        return r.push_array(p, &read_element);
+    }
+    static void write(std::string& out, const std::vector<T, A>& v, const WriteOptions& o) {
+        out.push_back('[');
+        bool first = true;
+        for (const auto& e : v) {
+            if (!first) out.push_back(',');
+            first = false;
+            Codec<T>::write(out, e, o);
+        }
+        out.push_back(']');
+    }
+};
+
+/// Calls f(index, field) for every entry of a field table.
+template <class Table, class F, std::size_t... I>
+constexpr void for_each_field(const Table& table, F&& f, std::index_sequence<I...>) {
+    (f(std::integral_constant<std::size_t, I>{}, std::get<I>(table)), ...);
+}
+
+/// The codec of every type with a field table: the table is walked to read and to write.
+template <class T>
+struct StructCodec {
+    static constexpr auto table = fields(type_tag<T>{});
+    static constexpr std::size_t size = std::tuple_size_v<std::remove_const_t<decltype(table)>>;
+    static_assert(size <= 64, "a field table holds at most 64 fields");
+    using indices = std::make_index_sequence<size>;
+
+    /// Finds the field of `key`; `size` when there is none.
+    template <std::size_t... I>
+    static std::size_t find(std::string_view key, std::index_sequence<I...>) noexcept {
+        std::size_t found = size;
+        (void)((std::get<I>(table).key == key ? (found = I, true) : false) || ...);
+        return found;
+    }
+
+    template <std::size_t I>
+    static void expect_field(Reader& r, T& obj) {
+        const auto& field = std::get<I>(table);
+        using M = std::remove_reference_t<decltype(obj.*(field.member))>;
+        r.expect(&(obj.*(field.member)), &Codec<M>::read, field.key,
+                 (field.flags & event_details) != 0);
+    }
+
+    template <std::size_t... I>
+    static void expect_index(Reader& r, T& obj, std::size_t i, std::index_sequence<I...>) {
+        (void)((i == I ? (expect_field<I>(r, obj), true) : false) || ...);
+    }
+
+    /// Points the reader at the member of `obj` named `key` (or at obj's unknown fields).
+    static bool on_key_of(Reader& r, T& obj, std::string& key) {
+        const std::size_t i = find(key, indices{});
+        if (i < size) {
+            r.top().seen |= std::uint64_t{1} << i;
+            expect_index(r, obj, i, indices{});
+            return true;
+        }
+        return read_unknown(r, obj.extra, key);
+    }
+
+    static bool on_key(Reader& r, std::string& key) {
+        return on_key_of(r, *static_cast<T*>(r.top().target), key);
+    }
+
+    /// Reports every required field whose bit is not in `seen`.
+    static bool check_required(Reader& r, std::uint64_t seen) {
+        bool ok = true;
+        for_each_field(
+            table,
+            [&](auto index, const auto& field) {
+                if ((field.flags & required) == 0 || (seen & (std::uint64_t{1} << index)) != 0) {
+                    return;
+                }
+                std::string path = r.container_path();
+                Reader::append_pointer_key(path, field.key);
+                const bool is_details = (field.flags & event_details) != 0;
+                ok = r.add_error(is_details ? errc::no_event_details : errc::invalid_data,
+                                 std::move(path),
+                                 is_details ? "event details are missing"
+                                            : "required field is missing") &&
+                     ok;
+            },
+            indices{});
+        return ok;
+    }
+
+    static bool on_end(Reader& r) { return check_required(r, r.top().seen); }
+
+    static constexpr ObjectOps ops{&on_key, &on_end};
+
+    static bool read(Reader& r, void* p, const Token& t) {
+        if (t.kind != Token::Kind::object) return r.type_error("object", t);
+        *static_cast<T*>(p) = T{}; // a repeated key: the last one wins, whole
+        return r.push_object(p, &ops);
+    }
+
+    static bool is_known_key(std::string_view key) noexcept {
+        return find(key, indices{}) < size;
+    }
+
+    static void write_fields(std::string& out, const T& v, const WriteOptions& o, bool& first) {
+        for_each_field(
+            table,
+            [&](auto, const auto& field) {
+                if ((field.flags & read_alias) != 0) return;
+                const auto& m = v.*(field.member);
+                if ((field.flags & required) == 0 && !has_content(m)) return;
+                out.append(first ? "\"" : ",\"");
+                first = false;
+                out.append(field.key.data(), field.key.size());
+                out.append("\":");
+                write_value(out, m, o);
+            },
+            indices{});
+        if (o.include_unknown) write_unknown(out, v.extra, first, &is_known_key);
+    }
+
+    static void write(std::string& out, const T& v, const WriteOptions& o) {
+        out.push_back('{');
+        bool first = true;
+        write_fields(out, v, o, first);
+        out.push_back('}');
+    }
+
+    /// Stores an unknown field in `extra` (strict mode also reports it).
+    static bool read_unknown(Reader& r, nlohmann::json& extra, std::string& key) {
+        if (!extra.is_object()) extra = nlohmann::json::object();
+        auto it = extra.find(key);
+        if (it == extra.end()) it = extra.emplace(key, nullptr).first;
+        r.expect(&it.value(), &Reader::capture_read, it.key(), false);
+        if (r.options().strict) return r.note(errc::unknown_field, "unknown field");
+        return true;
+    }
+
+    /// Writes the kept unknown fields, except any whose key the typed model now owns.
+    static void write_unknown(std::string& out, const nlohmann::json& extra, bool& first,
+                              bool (*known)(std::string_view) noexcept) {
+        if (!extra.is_object()) return;
+        for (auto it = extra.begin(); it != extra.end(); ++it) {
+            if (known(it.key())) continue;
+            if (!first) out.push_back(',');
+            first = false;
+            write_json_string(out, it.key());
+            out.push_back(':');
+            write_json_value(out, it.value());
+        }
+    }
+};
+
+template <class T>
+struct Codec<T, std::enable_if_t<is_described_v<T>>> : StructCodec<T> {};
+
+/// Parses `text` into a T; never throws.
+template <class T>
+Result<T> read_json(std::string_view text, const ReadOptions& options) {
+    T value{};
+    Reader reader(options, &value, &Codec<T>::read);
+    try {
+        const char* begin = text.data();
+        const bool ok = nlohmann::json::sax_parse(begin, begin + text.size(), &reader,
+                                                  nlohmann::json::input_format_t::json, true);
+        if (!reader.errors().empty()) return Result<T>(std::move(reader.errors()));
+        if (!ok) return Result<T>(Error{errc::invalid_json, std::string(), "unreadable JSON"});
+    } catch (const std::bad_alloc&) {
+        return Result<T>(Error{errc::invalid_data, std::string(), "input too large to hold"});
+    } catch (const std::exception& e) {
+        return Result<T>(Error{errc::invalid_json, std::string(), e.what()});
+    }
+    return Result<T>(std::move(value));
+}
+
+} // namespace detail
+
+/// Reads a typed value from JSON text. Never throws: problems come back in the Result, each
+/// with the JSON pointer of where it was found and the wire code it maps to.
+template <class T>
+Result<T> try_parse(std::string_view text, const ReadOptions& options = {}) {
+    return detail::read_json<T>(text, options);
+}
+
+/// Reads a typed value from JSON text; throws Exception with the first problem.
+template <class T>
+T parse(std::string_view text, const ReadOptions& options = {}) {
+    return try_parse<T>(text, options).value();
+}
+
+/// Appends the JSON text of `value` to `out`.
+template <class T>
+void serialize_to(std::string& out, const T& value, const WriteOptions& options = {}) {
+    detail::Codec<T>::write(out, value, options);
+}
+
+/// The JSON text of `value`: known fields in protocol order, then the kept unknown fields.
+template <class T>
+std::string serialize(const T& value, const WriteOptions& options = {}) {
+    std::string out;
+    out.reserve(256);
+    serialize_to(out, value, options);
+    return out;
+}
+
+/// nlohmann interoperability: `nlohmann::json j = value;`.
+template <class T, std::enable_if_t<detail::is_described_v<T>, int> = 0>
+void to_json(nlohmann::json& j, const T& value) {
+    j = nlohmann::json::parse(serialize(value));
+}
+
+/// nlohmann interoperability: `j.get<T>()`; throws Exception with the first problem.
+template <class T, std::enable_if_t<detail::is_described_v<T>, int> = 0>
+void from_json(const nlohmann::json& j, T& value) {
+    value = parse<T>(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+MPLUS_WEBHOOKS_END_NAMESPACE
