@@ -10,3 +10,4 @@
 #include <mplus/webhooks/requests.hpp>
 #include <mplus/webhooks/replies.hpp>
 #include <mplus/webhooks/events.hpp>
+#include <mplus/webhooks/reply_rules.hpp>

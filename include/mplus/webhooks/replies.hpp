@@ -51,12 +51,13 @@ struct ScanCodeReply {
     nlohmann::json extra;
 };
 /// Field table of ScanCodeReply.
-constexpr auto fields(detail::type_tag<ScanCodeReply>) {
+template <class T, detail::if_type<T, ScanCodeReply> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("recognized", &ScanCodeReply::recognized),
-                           opt("relationNumber", &ScanCodeReply::relation_number),
-                           opt("message", &ScanCodeReply::message),
-                           opt("customerMessage", &ScanCodeReply::customer_message));
+    return std::make_tuple(req("recognized", &T::recognized),
+                           opt("relationNumber", &T::relation_number),
+                           opt("message", &T::message),
+                           opt("customerMessage", &T::customer_message));
 }
 
 /// `lineChanges[]`: a change to an existing line (today: its external discount).
@@ -66,10 +67,11 @@ struct LineChange {
     nlohmann::json extra;
 };
 /// Field table of LineChange.
-constexpr auto fields(detail::type_tag<LineChange>) {
+template <class T, detail::if_type<T, LineChange> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("lineId", &LineChange::line_id),
-                           opt("externalDiscount", &LineChange::external_discount));
+    return std::make_tuple(req("lineId", &T::line_id),
+                           opt("externalDiscount", &T::external_discount));
 }
 
 /// `lineAdditions[]`: a line to add, by article reference or as a text line.
@@ -87,18 +89,19 @@ struct LineAddition {
     nlohmann::json extra;
 };
 /// Field table of LineAddition.
-constexpr auto fields(detail::type_tag<LineAddition>) {
+template <class T, detail::if_type<T, LineAddition> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(opt("lineId", &LineAddition::line_id),
-                           opt("articleNumber", &LineAddition::article_number),
-                           opt("barcode", &LineAddition::barcode),
-                           opt("pluNumber", &LineAddition::plu_number),
-                           opt("supplierArticleNumber", &LineAddition::supplier_article_number),
-                           opt("extArticleId", &LineAddition::ext_article_id),
-                           opt("priceIncl", &LineAddition::price_incl),
-                           opt("quantity", &LineAddition::quantity),
-                           opt("text", &LineAddition::text),
-                           opt("externalDiscount", &LineAddition::external_discount));
+    return std::make_tuple(opt("lineId", &T::line_id),
+                           opt("articleNumber", &T::article_number),
+                           opt("barcode", &T::barcode),
+                           opt("pluNumber", &T::plu_number),
+                           opt("supplierArticleNumber", &T::supplier_article_number),
+                           opt("extArticleId", &T::ext_article_id),
+                           opt("priceIncl", &T::price_incl),
+                           opt("quantity", &T::quantity),
+                           opt("text", &T::text),
+                           opt("externalDiscount", &T::external_discount));
 }
 
 /// `lineDeletions[]`: a line to delete.
@@ -107,9 +110,10 @@ struct LineDeletion {
     nlohmann::json extra;
 };
 /// Field table of LineDeletion.
-constexpr auto fields(detail::type_tag<LineDeletion>) {
+template <class T, detail::if_type<T, LineDeletion> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("lineId", &LineDeletion::line_id));
+    return std::make_tuple(req("lineId", &T::line_id));
 }
 
 /// Print options of a footer text (v59).
@@ -122,13 +126,14 @@ struct TextOptions {
     nlohmann::json extra;
 };
 /// Field table of TextOptions.
-constexpr auto fields(detail::type_tag<TextOptions>) {
+template <class T, detail::if_type<T, TextOptions> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(opt("align", &TextOptions::align),
-                           opt("doubleHeight", &TextOptions::double_height),
-                           opt("doubleWidth", &TextOptions::double_width),
-                           opt("underline", &TextOptions::underline),
-                           opt("bold", &TextOptions::bold));
+    return std::make_tuple(opt("align", &T::align),
+                           opt("doubleHeight", &T::double_height),
+                           opt("doubleWidth", &T::double_width),
+                           opt("underline", &T::underline),
+                           opt("bold", &T::bold));
 }
 
 /// A barcode printed in a footer.
@@ -138,10 +143,11 @@ struct FooterBarcode {
     nlohmann::json extra;
 };
 /// Field table of FooterBarcode.
-constexpr auto fields(detail::type_tag<FooterBarcode>) {
+template <class T, detail::if_type<T, FooterBarcode> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(opt("codeType", &FooterBarcode::code_type),
-                           opt("code", &FooterBarcode::code));
+    return std::make_tuple(opt("codeType", &T::code_type),
+                           opt("code", &T::code));
 }
 
 /// One receipt or bill footer: text, a barcode, more text.
@@ -155,15 +161,16 @@ struct FooterEntry {
     nlohmann::json extra;
 };
 /// Field table of FooterEntry.
-constexpr auto fields(detail::type_tag<FooterEntry>) {
+template <class T, detail::if_type<T, FooterEntry> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(opt("textBefore", &FooterEntry::text_before),
-                           alias("text", &FooterEntry::text_before),
-                           opt("textBeforeOptions", &FooterEntry::text_before_options),
-                           opt("barcode", &FooterEntry::barcode),
-                           opt("textAfter", &FooterEntry::text_after),
-                           opt("textAfterOptions", &FooterEntry::text_after_options),
-                           opt("printSeparate", &FooterEntry::print_separate));
+    return std::make_tuple(opt("textBefore", &T::text_before),
+                           alias("text", &T::text_before),
+                           opt("textBeforeOptions", &T::text_before_options),
+                           opt("barcode", &T::barcode),
+                           opt("textAfter", &T::text_after),
+                           opt("textAfterOptions", &T::text_after_options),
+                           opt("printSeparate", &T::print_separate));
 }
 
 /// `receiptFooter` / `billFooter`: one footer object or an array of them.
@@ -193,17 +200,18 @@ struct DialogOption {
     nlohmann::json extra;
 };
 /// Field table of DialogOption.
-constexpr auto fields(detail::type_tag<DialogOption>) {
+template <class T, detail::if_type<T, DialogOption> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("optionId", &DialogOption::option_id),
-                           req("optionName", &DialogOption::option_name),
-                           opt("optionColor", &DialogOption::option_color),
-                           opt("articleNumber", &DialogOption::article_number),
-                           opt("barcode", &DialogOption::barcode),
-                           opt("pluNumber", &DialogOption::plu_number),
-                           opt("supplierArticleNumber", &DialogOption::supplier_article_number),
-                           opt("extArticleId", &DialogOption::ext_article_id),
-                           opt("disabled", &DialogOption::disabled));
+    return std::make_tuple(req("optionId", &T::option_id),
+                           req("optionName", &T::option_name),
+                           opt("optionColor", &T::option_color),
+                           opt("articleNumber", &T::article_number),
+                           opt("barcode", &T::barcode),
+                           opt("pluNumber", &T::plu_number),
+                           opt("supplierArticleNumber", &T::supplier_article_number),
+                           opt("extArticleId", &T::ext_article_id),
+                           opt("disabled", &T::disabled));
 }
 
 /// `dialog`: a choice for the cashier; the POS re-sends the event with the selection.
@@ -226,14 +234,15 @@ struct Dialog {
     }
 };
 /// Field table of Dialog.
-constexpr auto fields(detail::type_tag<Dialog>) {
+template <class T, detail::if_type<T, Dialog> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("required", &Dialog::required),
-                           req("allowMultipleOptions", &Dialog::allow_multiple_options),
-                           req("dialogTitle", &Dialog::dialog_title),
-                           opt("columns", &Dialog::columns),
-                           opt("requireConfirmation", &Dialog::require_confirmation),
-                           req("dialogOptions", &Dialog::dialog_options));
+    return std::make_tuple(req("required", &T::required),
+                           req("allowMultipleOptions", &T::allow_multiple_options),
+                           req("dialogTitle", &T::dialog_title),
+                           opt("columns", &T::columns),
+                           opt("requireConfirmation", &T::require_confirmation),
+                           req("dialogOptions", &T::dialog_options));
 }
 
 /// `options[]` of a form field.
@@ -252,17 +261,18 @@ struct FormOption {
     nlohmann::json extra;
 };
 /// Field table of FormOption.
-constexpr auto fields(detail::type_tag<FormOption>) {
+template <class T, detail::if_type<T, FormOption> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("id", &FormOption::id), req("label", &FormOption::label),
-                           opt("color", &FormOption::color), opt("selected", &FormOption::selected),
-                           opt("image", &FormOption::image),
-                           opt("articleNumber", &FormOption::article_number),
-                           opt("barcode", &FormOption::barcode),
-                           opt("pluNumber", &FormOption::plu_number),
-                           opt("supplierArticleNumber", &FormOption::supplier_article_number),
-                           opt("extArticleId", &FormOption::ext_article_id),
-                           opt("disabled", &FormOption::disabled));
+    return std::make_tuple(req("id", &T::id), req("label", &T::label),
+                           opt("color", &T::color), opt("selected", &T::selected),
+                           opt("image", &T::image),
+                           opt("articleNumber", &T::article_number),
+                           opt("barcode", &T::barcode),
+                           opt("pluNumber", &T::plu_number),
+                           opt("supplierArticleNumber", &T::supplier_article_number),
+                           opt("extArticleId", &T::ext_article_id),
+                           opt("disabled", &T::disabled));
 }
 
 /// `fields[]` of a form.
@@ -286,22 +296,23 @@ struct FormField {
     nlohmann::json extra;
 };
 /// Field table of FormField.
-constexpr auto fields(detail::type_tag<FormField>) {
+template <class T, detail::if_type<T, FormField> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("id", &FormField::id), req("type", &FormField::type),
-                           req("required", &FormField::required),
-                           opt("separator", &FormField::separator),
-                           req("label", &FormField::label), opt("hint", &FormField::hint),
-                           opt("value", &FormField::value),
-                           opt("minimumLength", &FormField::minimum_length),
-                           opt("maximumLength", &FormField::maximum_length),
-                           opt("regex", &FormField::regex), opt("decimals", &FormField::decimals),
-                           opt("minimumValue", &FormField::minimum_value),
-                           alias("miminumValue", &FormField::minimum_value),
-                           opt("maximumValue", &FormField::maximum_value),
-                           opt("multiple", &FormField::multiple),
-                           opt("columns", &FormField::columns),
-                           opt("options", &FormField::options));
+    return std::make_tuple(req("id", &T::id), req("type", &T::type),
+                           req("required", &T::required),
+                           opt("separator", &T::separator),
+                           req("label", &T::label), opt("hint", &T::hint),
+                           opt("value", &T::value),
+                           opt("minimumLength", &T::minimum_length),
+                           opt("maximumLength", &T::maximum_length),
+                           opt("regex", &T::regex), opt("decimals", &T::decimals),
+                           opt("minimumValue", &T::minimum_value),
+                           alias("miminumValue", &T::minimum_value),
+                           opt("maximumValue", &T::maximum_value),
+                           opt("multiple", &T::multiple),
+                           opt("columns", &T::columns),
+                           opt("options", &T::options));
 }
 
 /// `form` (v59): fields for the cashier to fill in; the POS re-sends the event with the values.
@@ -313,10 +324,11 @@ struct Form {
     nlohmann::json extra;
 };
 /// Field table of Form.
-constexpr auto fields(detail::type_tag<Form>) {
+template <class T, detail::if_type<T, Form> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("id", &Form::id), req("title", &Form::title),
-                           opt("enableReset", &Form::enable_reset), req("fields", &Form::fields));
+    return std::make_tuple(req("id", &T::id), req("title", &T::title),
+                           opt("enableReset", &T::enable_reset), req("fields", &T::fields));
 }
 
 /// The message properties shared by `message[]`, `polling` and `externalPayment`.
@@ -333,18 +345,19 @@ struct MessageText {
     nlohmann::json extra;
 };
 /// Field table of MessageText.
-constexpr auto fields(detail::type_tag<MessageText>) {
+template <class T, detail::if_type<T, MessageText> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
     return std::make_tuple(
-        opt("message", &MessageText::message),
-        opt("customerMessage", &MessageText::customer_message),
-        opt("displayTime", &MessageText::display_time),
-        opt("messageDisplayTime", &MessageText::message_display_time),
-        opt("customerMessageDisplayTime", &MessageText::customer_message_display_time),
-        opt("hideTimestamp", &MessageText::hide_timestamp),
-        opt("clearScreen", &MessageText::clear_screen),
-        opt("clearCustomerScreen", &MessageText::clear_customer_screen),
-        opt("monospacedFont", &MessageText::monospaced_font));
+        opt("message", &T::message),
+        opt("customerMessage", &T::customer_message),
+        opt("displayTime", &T::display_time),
+        opt("messageDisplayTime", &T::message_display_time),
+        opt("customerMessageDisplayTime", &T::customer_message_display_time),
+        opt("hideTimestamp", &T::hide_timestamp),
+        opt("clearScreen", &T::clear_screen),
+        opt("clearCustomerScreen", &T::clear_customer_screen),
+        opt("monospacedFont", &T::monospaced_font));
 }
 
 /// `message[]`: a message for the cashier and/or the customer.
@@ -352,10 +365,11 @@ struct Message : MessageText {
     std::optional<std::string> background_color; ///< `#RRGGBB` or a preset colour name
 };
 /// Field table of Message.
-constexpr auto fields(detail::type_tag<Message>) {
+template <class T, detail::if_type<T, Message> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
     return std::tuple_cat(fields(type_tag<MessageText>{}),
-                          std::make_tuple(opt("backgroundColor", &Message::background_color)));
+                          std::make_tuple(opt("backgroundColor", &T::background_color)));
 }
 
 /// `requestScanCode` (v13.1): asks the POS to have a code scanned.
@@ -365,10 +379,11 @@ struct RequestScanCode {
     nlohmann::json extra;
 };
 /// Field table of RequestScanCode.
-constexpr auto fields(detail::type_tag<RequestScanCode>) {
+template <class T, detail::if_type<T, RequestScanCode> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("required", &RequestScanCode::required),
-                           req("requestTitle", &RequestScanCode::request_title));
+    return std::make_tuple(req("required", &T::required),
+                           req("requestTitle", &T::request_title));
 }
 
 /// `displayBarcode` (v21.2): a code on the customer display.
@@ -378,10 +393,11 @@ struct DisplayBarcode {
     nlohmann::json extra;
 };
 /// Field table of DisplayBarcode.
-constexpr auto fields(detail::type_tag<DisplayBarcode>) {
+template <class T, detail::if_type<T, DisplayBarcode> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("codeType", &DisplayBarcode::code_type),
-                           req("code", &DisplayBarcode::code));
+    return std::make_tuple(req("codeType", &T::code_type),
+                           req("code", &T::code));
 }
 
 /// `openUrl` (v48): a web page to show or redirect to.
@@ -395,13 +411,14 @@ struct OpenUrl {
     nlohmann::json extra;
 };
 /// Field table of OpenUrl.
-constexpr auto fields(detail::type_tag<OpenUrl>) {
+template <class T, detail::if_type<T, OpenUrl> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("url", &OpenUrl::url), opt("autoOpen", &OpenUrl::auto_open),
-                           opt("urlTitle", &OpenUrl::url_title),
-                           opt("closeOnDomainChange", &OpenUrl::close_on_domain_change),
-                           opt("minimumWidth", &OpenUrl::minimum_width),
-                           opt("minimumHeight", &OpenUrl::minimum_height));
+    return std::make_tuple(req("url", &T::url), opt("autoOpen", &T::auto_open),
+                           opt("urlTitle", &T::url_title),
+                           opt("closeOnDomainChange", &T::close_on_domain_change),
+                           opt("minimumWidth", &T::minimum_width),
+                           opt("minimumHeight", &T::minimum_height));
 }
 
 /// `customActionChange` (v15.1): a new caption for a custom action button.
@@ -411,10 +428,11 @@ struct CustomActionChange {
     nlohmann::json extra;
 };
 /// Field table of CustomActionChange.
-constexpr auto fields(detail::type_tag<CustomActionChange>) {
+template <class T, detail::if_type<T, CustomActionChange> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("customActionId", &CustomActionChange::custom_action_id),
-                           req("buttonCaption", &CustomActionChange::button_caption));
+    return std::make_tuple(req("customActionId", &T::custom_action_id),
+                           req("buttonCaption", &T::button_caption));
 }
 
 /// `externalCardScan` (v16.2): a card scanned outside the POS, shown on its screen.
@@ -429,15 +447,16 @@ struct ExternalCardScan {
     nlohmann::json extra;
 };
 /// Field table of ExternalCardScan.
-constexpr auto fields(detail::type_tag<ExternalCardScan>) {
+template <class T, detail::if_type<T, ExternalCardScan> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(opt("cardIdentifier", &ExternalCardScan::card_identifier),
-                           opt("cardDescription", &ExternalCardScan::card_description),
-                           opt("cardBalance", &ExternalCardScan::card_balance),
-                           opt("cardExpiration", &ExternalCardScan::card_expiration),
-                           opt("cardBlocked", &ExternalCardScan::card_blocked),
-                           opt("displayTime", &ExternalCardScan::display_time),
-                           opt("isNewBalance", &ExternalCardScan::is_new_balance));
+    return std::make_tuple(opt("cardIdentifier", &T::card_identifier),
+                           opt("cardDescription", &T::card_description),
+                           opt("cardBalance", &T::card_balance),
+                           opt("cardExpiration", &T::card_expiration),
+                           opt("cardBlocked", &T::card_blocked),
+                           opt("displayTime", &T::display_time),
+                           opt("isNewBalance", &T::is_new_balance));
 }
 
 /// `prepayTable.payments[]`.
@@ -448,11 +467,12 @@ struct PrepayPayment {
     nlohmann::json extra;
 };
 /// Field table of PrepayPayment.
-constexpr auto fields(detail::type_tag<PrepayPayment>) {
+template <class T, detail::if_type<T, PrepayPayment> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("paymentId", &PrepayPayment::payment_id),
-                           req("amount", &PrepayPayment::amount),
-                           opt("method", &PrepayPayment::method));
+    return std::make_tuple(req("paymentId", &T::payment_id),
+                           req("amount", &T::amount),
+                           opt("method", &T::method));
 }
 
 /// `prepayTable` (v16.2): payments registered on a table.
@@ -463,11 +483,12 @@ struct PrepayTable {
     nlohmann::json extra;
 };
 /// Field table of PrepayTable.
-constexpr auto fields(detail::type_tag<PrepayTable>) {
+template <class T, detail::if_type<T, PrepayTable> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("table", &PrepayTable::table),
-                           req("sessionId", &PrepayTable::session_id),
-                           req("payments", &PrepayTable::payments));
+    return std::make_tuple(req("table", &T::table),
+                           req("sessionId", &T::session_id),
+                           req("payments", &T::payments));
 }
 
 /// `requestCustomAction` (v17.0): asks the POS to run a custom action.
@@ -476,9 +497,10 @@ struct RequestCustomAction {
     nlohmann::json extra;
 };
 /// Field table of RequestCustomAction.
-constexpr auto fields(detail::type_tag<RequestCustomAction>) {
+template <class T, detail::if_type<T, RequestCustomAction> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("customActionId", &RequestCustomAction::custom_action_id));
+    return std::make_tuple(req("customActionId", &T::custom_action_id));
 }
 
 /// `externalPayment.receiptTexts[]` (v48).
@@ -489,10 +511,11 @@ struct ReceiptText {
     nlohmann::json extra;
 };
 /// Field table of ReceiptText.
-constexpr auto fields(detail::type_tag<ReceiptText>) {
+template <class T, detail::if_type<T, ReceiptText> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(opt("type", &ReceiptText::type), req("text", &ReceiptText::text),
-                           opt("requiresSignature", &ReceiptText::requires_signature));
+    return std::make_tuple(opt("type", &T::type), req("text", &T::text),
+                           opt("requiresSignature", &T::requires_signature));
 }
 
 /// `externalPayment` of a reply: steers the running external payment.
@@ -511,9 +534,10 @@ struct ExternalPaymentReply : MessageText {
     std::optional<bool> requires_receipt_printer;              ///< v48, startExternalPayment
 };
 /// Field table of ExternalPaymentReply.
-constexpr auto fields(detail::type_tag<ExternalPaymentReply>) {
+template <class T, detail::if_type<T, ExternalPaymentReply> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    using E = ExternalPaymentReply;
+    using E = T;
     return std::tuple_cat(
         std::make_tuple(opt("externalPaymentId", &E::external_payment_id),
                         opt("started", &E::started), opt("confirmed", &E::confirmed),
@@ -530,9 +554,10 @@ struct Polling : MessageText {
     bool finished = true; ///< false: the POS sends the same request again at once
 };
 /// Field table of Polling.
-constexpr auto fields(detail::type_tag<Polling>) {
+template <class T, detail::if_type<T, Polling> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::tuple_cat(std::make_tuple(req("finished", &Polling::finished)),
+    return std::tuple_cat(std::make_tuple(req("finished", &T::finished)),
                           fields(type_tag<MessageText>{}));
 }
 
@@ -572,12 +597,22 @@ struct Reply {
         return message.back();
     }
     /// True when nothing is set: the reply is `{}`.
-    bool empty() const noexcept;
+    template <class Self = Reply>
+    bool empty() const noexcept {
+        const Self& self = *this;
+        bool any = self.extra.is_object() && !self.extra.empty();
+        const auto table = fields(detail::type_tag<Self>{});
+        detail::for_each_field(
+            table, [&](auto, const auto& field) { any = any || detail::has_content(self.*(field.member)); },
+            std::make_index_sequence<std::tuple_size_v<decltype(table)>>{});
+        return !any;
+    }
 };
 /// Field table of Reply.
-constexpr auto fields(detail::type_tag<Reply>) {
+template <class T, detail::if_type<T, Reply> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    using R = Reply;
+    using R = T;
     return std::make_tuple(
         opt("error", &R::error), opt("scanCode", &R::scan_code),
         opt("lineChanges", &R::line_changes), opt("lineAdditions", &R::line_additions),
@@ -594,34 +629,24 @@ constexpr auto fields(detail::type_tag<Reply>) {
         opt("externalPayment", &R::external_payment), opt("polling", &R::polling));
 }
 
-inline bool Reply::empty() const noexcept {
-    bool any = extra.is_object() && !extra.empty();
-    detail::for_each_field(
-        fields(detail::type_tag<Reply>{}),
-        [&](auto, const auto& field) { any = any || detail::has_content(this->*(field.member)); },
-        std::make_index_sequence<
-            std::tuple_size_v<decltype(fields(detail::type_tag<Reply>{}))>>{});
-    return !any;
-}
-
 namespace detail {
 /// ArticleRef: a JSON string or integer.
-template <>
-struct Codec<ArticleRef> {
+template <class T>
+struct Codec<T, for_type<T, ArticleRef>> {
     static bool read(Reader& r, void* p, const Token& t) {
-        auto& v = *static_cast<ArticleRef*>(p);
+        auto& v = *static_cast<T*>(p);
         if (t.kind == Token::Kind::string) {
             v.value = std::move(*t.string);
             v.numeric = false;
             return true;
         }
         if (t.kind == Token::Kind::integer) {
-            v = ArticleRef(t.integer);
+            v = T(t.integer);
             return true;
         }
         return r.type_error("string or integer", t);
     }
-    static void write(std::string& out, const ArticleRef& v, const WriteOptions&) {
+    static void write(std::string& out, const T& v, const WriteOptions&) {
         const bool digits = !v.value.empty() && v.value.size() < 19 &&
                             v.value.find_first_not_of("0123456789") == std::string::npos &&
                             (v.value.size() == 1 || v.value[0] != '0');
@@ -634,19 +659,20 @@ struct Codec<ArticleRef> {
 };
 
 /// Footer: one object or an array of objects.
-template <>
-struct Codec<Footer> {
+template <class T>
+struct Codec<T, for_type<T, Footer>> {
+    using Entry = typename decltype(T::entries)::value_type; // dependent: instantiated on use
     static bool read_entry(Reader& r, void* p, const Token& t) {
-        auto& f = *static_cast<Footer*>(p);
+        auto& f = *static_cast<T*>(p);
         f.entries.emplace_back();
-        return Codec<FooterEntry>::read(r, &f.entries.back(), t);
+        return Codec<Entry>::read(r, &f.entries.back(), t);
     }
     static bool read(Reader& r, void* p, const Token& t) {
-        auto& f = *static_cast<Footer*>(p);
-        f = Footer{};
+        auto& f = *static_cast<T*>(p);
+        f = T{};
         if (t.kind == Token::Kind::object) {
             f.entries.emplace_back();
-            return Codec<FooterEntry>::read(r, &f.entries.back(), t);
+            return Codec<Entry>::read(r, &f.entries.back(), t);
         }
         if (t.kind == Token::Kind::array) {
             f.as_array = true;
@@ -654,11 +680,11 @@ struct Codec<Footer> {
         }
         return r.type_error("object or array", t);
     }
-    static void write(std::string& out, const Footer& f, const WriteOptions& o) {
+    static void write(std::string& out, const T& f, const WriteOptions& o) {
         if (f.entries.size() == 1 && !f.as_array) {
-            Codec<FooterEntry>::write(out, f.entries.front(), o);
+            Codec<Entry>::write(out, f.entries.front(), o);
         } else {
-            Codec<std::vector<FooterEntry>>::write(out, f.entries, o);
+            Codec<decltype(T::entries)>::write(out, f.entries, o);
         }
     }
 };

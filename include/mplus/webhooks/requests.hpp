@@ -35,12 +35,13 @@ struct Event {
     bool polling() const noexcept { return event_polling.value_or(false); }
 };
 /// Field table of Event.
-constexpr auto fields(detail::type_tag<Event>) {
+template <class T, detail::if_type<T, Event> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(opt("eventBlocking", &Event::event_blocking),
-                           opt("eventPolling", &Event::event_polling),
-                           opt("eventCounter", &Event::event_counter),
-                           opt("eventTimestamp", &Event::event_timestamp));
+    return std::make_tuple(opt("eventBlocking", &T::event_blocking),
+                           opt("eventPolling", &T::event_polling),
+                           opt("eventCounter", &T::event_counter),
+                           opt("eventTimestamp", &T::event_timestamp));
 }
 
 /// `sender`: the workplace that sent the call. Every field is optional on input.
@@ -66,24 +67,25 @@ struct Sender {
     nlohmann::json extra;
 };
 /// Field table of Sender.
-constexpr auto fields(detail::type_tag<Sender>) {
+template <class T, detail::if_type<T, Sender> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(opt("branchNumber", &Sender::branch_number),
-                           opt("workplaceNumber", &Sender::workplace_number),
-                           opt("instanceId", &Sender::instance_id),
-                           opt("paymentStarted", &Sender::payment_started),
-                           opt("productName", &Sender::product_name),
-                           opt("employeeNumber", &Sender::employee_number),
-                           opt("browserFamily", &Sender::browser_family),
-                           opt("browserVersion", &Sender::browser_version),
-                           opt("deviceType", &Sender::device_type),
-                           opt("platformFamily", &Sender::platform_family),
-                           opt("platformVersion", &Sender::platform_version),
-                           opt("hasReceiptPrinter", &Sender::has_receipt_printer),
-                           opt("overallState", &Sender::overall_state),
-                           opt("coverState", &Sender::cover_state),
-                           opt("paperState", &Sender::paper_state),
-                           opt("ageInSeconds", &Sender::age_in_seconds));
+    return std::make_tuple(opt("branchNumber", &T::branch_number),
+                           opt("workplaceNumber", &T::workplace_number),
+                           opt("instanceId", &T::instance_id),
+                           opt("paymentStarted", &T::payment_started),
+                           opt("productName", &T::product_name),
+                           opt("employeeNumber", &T::employee_number),
+                           opt("browserFamily", &T::browser_family),
+                           opt("browserVersion", &T::browser_version),
+                           opt("deviceType", &T::device_type),
+                           opt("platformFamily", &T::platform_family),
+                           opt("platformVersion", &T::platform_version),
+                           opt("hasReceiptPrinter", &T::has_receipt_printer),
+                           opt("overallState", &T::overall_state),
+                           opt("coverState", &T::cover_state),
+                           opt("paperState", &T::paper_state),
+                           opt("ageInSeconds", &T::age_in_seconds));
 }
 
 /// A table: `session.table`, the kitchen events' `table` and `prepayTable.table`.
@@ -95,11 +97,12 @@ struct Table {
     nlohmann::json extra;
 };
 /// Field table of Table.
-constexpr auto fields(detail::type_tag<Table>) {
+template <class T, detail::if_type<T, Table> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(opt("number", &Table::number), opt("subNumber", &Table::sub_number),
-                           opt("tableName", &Table::table_name),
-                           opt("numberOfGuests", &Table::number_of_guests));
+    return std::make_tuple(opt("number", &T::number), opt("subNumber", &T::sub_number),
+                           opt("tableName", &T::table_name),
+                           opt("numberOfGuests", &T::number_of_guests));
 }
 
 /// An external discount: on a session line, and in a reply's line changes and additions.
@@ -113,14 +116,15 @@ struct ExternalDiscount {
     nlohmann::json extra;
 };
 /// Field table of ExternalDiscount.
-constexpr auto fields(detail::type_tag<ExternalDiscount>) {
+template <class T, detail::if_type<T, ExternalDiscount> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(opt("discountId", &ExternalDiscount::discount_id),
-                           opt("discountDescription", &ExternalDiscount::discount_description),
-                           opt("discountPercentage", &ExternalDiscount::discount_percentage),
-                           opt("discountAmount", &ExternalDiscount::discount_amount),
-                           opt("applyToQuantity", &ExternalDiscount::apply_to_quantity),
-                           opt("discountType", &ExternalDiscount::discount_type));
+    return std::make_tuple(opt("discountId", &T::discount_id),
+                           opt("discountDescription", &T::discount_description),
+                           opt("discountPercentage", &T::discount_percentage),
+                           opt("discountAmount", &T::discount_amount),
+                           opt("applyToQuantity", &T::apply_to_quantity),
+                           opt("discountType", &T::discount_type));
 }
 
 /// A line of the session (`session.lines[]`, and the line of the line events).
@@ -141,21 +145,22 @@ struct SessionLine {
     nlohmann::json extra;
 };
 /// Field table of SessionLine.
-constexpr auto fields(detail::type_tag<SessionLine>) {
+template <class T, detail::if_type<T, SessionLine> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("lineId", &SessionLine::line_id),
-                           opt("articleNumber", &SessionLine::article_number),
-                           opt("priceIncl", &SessionLine::price_incl),
-                           opt("quantity", &SessionLine::quantity),
-                           req("text", &SessionLine::text),
-                           opt("discountPercentage", &SessionLine::discount_percentage),
-                           opt("discountAmount", &SessionLine::discount_amount),
-                           opt("supplierArticleNumber", &SessionLine::supplier_article_number),
-                           opt("pluNumber", &SessionLine::plu_number),
-                           opt("extArticleId", &SessionLine::ext_article_id),
-                           opt("externalDiscount", &SessionLine::external_discount),
-                           opt("preparationMethods", &SessionLine::preparation_methods),
-                           opt("componentArticles", &SessionLine::component_articles));
+    return std::make_tuple(req("lineId", &T::line_id),
+                           opt("articleNumber", &T::article_number),
+                           opt("priceIncl", &T::price_incl),
+                           opt("quantity", &T::quantity),
+                           req("text", &T::text),
+                           opt("discountPercentage", &T::discount_percentage),
+                           opt("discountAmount", &T::discount_amount),
+                           opt("supplierArticleNumber", &T::supplier_article_number),
+                           opt("pluNumber", &T::plu_number),
+                           opt("extArticleId", &T::ext_article_id),
+                           opt("externalDiscount", &T::external_discount),
+                           opt("preparationMethods", &T::preparation_methods),
+                           opt("componentArticles", &T::component_articles));
 }
 
 /// A payment: `completeSession.payments[]` and `session.payments[]`.
@@ -166,11 +171,12 @@ struct Payment {
     nlohmann::json extra;
 };
 /// Field table of Payment.
-constexpr auto fields(detail::type_tag<Payment>) {
+template <class T, detail::if_type<T, Payment> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("amount", &Payment::amount),
-                           req("description", &Payment::description),
-                           req("method", &Payment::method));
+    return std::make_tuple(req("amount", &T::amount),
+                           req("description", &T::description),
+                           req("method", &T::method));
 }
 
 /// A relation (customer): `session.relation` and `selectRelation.relation`.
@@ -180,10 +186,11 @@ struct Relation {
     nlohmann::json extra; ///< the other relation fields the POS sends
 };
 /// Field table of Relation.
-constexpr auto fields(detail::type_tag<Relation>) {
+template <class T, detail::if_type<T, Relation> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("relationNumber", &Relation::relation_number),
-                           opt("name", &Relation::name));
+    return std::make_tuple(req("relationNumber", &T::relation_number),
+                           opt("name", &T::name));
 }
 
 /// `session`: the current sale.
@@ -207,14 +214,15 @@ struct Session {
     }
 };
 /// Field table of Session.
-constexpr auto fields(detail::type_tag<Session>) {
+template <class T, detail::if_type<T, Session> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("sessionId", &Session::session_id), opt("table", &Session::table),
-                           req("lines", &Session::lines), opt("relation", &Session::relation),
-                           opt("payments", &Session::payments),
-                           opt("openAmount", &Session::open_amount),
-                           opt("totalInclAmount", &Session::total_incl_amount),
-                           opt("totalExclAmount", &Session::total_excl_amount));
+    return std::make_tuple(req("sessionId", &T::session_id), opt("table", &T::table),
+                           req("lines", &T::lines), opt("relation", &T::relation),
+                           opt("payments", &T::payments),
+                           opt("openAmount", &T::open_amount),
+                           opt("totalInclAmount", &T::total_incl_amount),
+                           opt("totalExclAmount", &T::total_excl_amount));
 }
 
 /// `scanCode` of a scanCode request: what was scanned.
@@ -224,10 +232,11 @@ struct ScannedCode {
     nlohmann::json extra;
 };
 /// Field table of ScannedCode.
-constexpr auto fields(detail::type_tag<ScannedCode>) {
+template <class T, detail::if_type<T, ScannedCode> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("scannedCode", &ScannedCode::scanned_code),
-                           opt("codeType", &ScannedCode::code_type));
+    return std::make_tuple(req("scannedCode", &T::scanned_code),
+                           opt("codeType", &T::code_type));
 }
 
 /// `addSessionLine`, `updateSessionLine`, `removeSessionLine`: the line concerned. The POS
@@ -240,14 +249,14 @@ struct LineEventDetails {
 
 namespace detail {
 /// LineEventDetails: `{"line":{...}}`, or the line's fields straight in the object.
-template <>
-struct Codec<LineEventDetails> {
+template <class T>
+struct Codec<T, for_type<T, LineEventDetails>> {
     static constexpr std::uint64_t line_bit = std::uint64_t{1} << 63;
-    using LineCodec = StructCodec<SessionLine>;
+    using LineCodec = StructCodec<decltype(T::line)>; // dependent: instantiated on use
 
     static bool on_key(Reader& r, std::string& key) {
         Frame& f = r.top();
-        auto& d = *static_cast<LineEventDetails*>(f.target);
+        auto& d = *static_cast<T*>(f.target);
         if (key == "line") {
             f.seen |= line_bit;
             r.expect(&d.line, &LineCodec::read, "line", false);
@@ -261,7 +270,7 @@ struct Codec<LineEventDetails> {
     }
     static bool on_end(Reader& r) {
         const Frame& f = r.top();
-        const auto& d = *static_cast<const LineEventDetails*>(f.target);
+        const auto& d = *static_cast<const T*>(f.target);
         if ((f.seen & line_bit) != 0 && !d.flat) return true;
         if (d.flat) return LineCodec::check_required(r, f.seen);
         std::string path = r.container_path();
@@ -272,11 +281,11 @@ struct Codec<LineEventDetails> {
 
     static bool read(Reader& r, void* p, const Token& t) {
         if (t.kind != Token::Kind::object) return r.type_error("object", t);
-        *static_cast<LineEventDetails*>(p) = LineEventDetails{};
+        *static_cast<T*>(p) = T{};
         return r.push_object(p, &ops);
     }
     static bool is_line_key(std::string_view key) noexcept { return key == "line"; }
-    static void write(std::string& out, const LineEventDetails& d, const WriteOptions& o) {
+    static void write(std::string& out, const T& d, const WriteOptions& o) {
         out.push_back('{');
         bool first = true;
         if (d.flat) {
@@ -302,9 +311,10 @@ struct MergeSession {
     nlohmann::json extra;
 };
 /// Field table of MergeSession.
-constexpr auto fields(detail::type_tag<MergeSession>) {
+template <class T, detail::if_type<T, MergeSession> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("mergeWithSessionId", &MergeSession::merge_with_session_id));
+    return std::make_tuple(req("mergeWithSessionId", &T::merge_with_session_id));
 }
 
 /// `completeSession`: the payments of the final transaction only.
@@ -313,9 +323,10 @@ struct CompleteSession {
     nlohmann::json extra;
 };
 /// Field table of CompleteSession.
-constexpr auto fields(detail::type_tag<CompleteSession>) {
+template <class T, detail::if_type<T, CompleteSession> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("payments", &CompleteSession::payments));
+    return std::make_tuple(req("payments", &T::payments));
 }
 
 /// `selectRelation` (v43.1.1): the selected relation, empty on deselect. Both deselect forms
@@ -325,24 +336,12 @@ struct SelectRelation {
     nlohmann::json extra;
 };
 /// Field table of SelectRelation.
-constexpr auto fields(detail::type_tag<SelectRelation>) {
+template <class T, detail::if_type<T, SelectRelation> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("relation", &SelectRelation::relation));
+    return std::make_tuple(req("relation", &T::relation));
 }
 
-namespace detail {
-/// SelectRelation: a null object means deselected, like `{"relation":null}`.
-template <>
-struct Codec<SelectRelation> : StructCodec<SelectRelation> {
-    static bool read(Reader& r, void* p, const Token& t) {
-        if (t.kind == Token::Kind::null) {
-            *static_cast<SelectRelation*>(p) = SelectRelation{};
-            return true;
-        }
-        return StructCodec<SelectRelation>::read(r, p, t);
-    }
-};
-} // namespace detail
 
 /// `customAction`: the button that was pressed.
 struct CustomAction {
@@ -354,13 +353,14 @@ struct CustomAction {
     nlohmann::json extra;
 };
 /// Field table of CustomAction.
-constexpr auto fields(detail::type_tag<CustomAction>) {
+template <class T, detail::if_type<T, CustomAction> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("customActionId", &CustomAction::custom_action_id),
-                           req("buttonCaption", &CustomAction::button_caption),
-                           req("onStartup", &CustomAction::on_startup),
-                           opt("longClick", &CustomAction::long_click),
-                           opt("numpadValue", &CustomAction::numpad_value));
+    return std::make_tuple(req("customActionId", &T::custom_action_id),
+                           req("buttonCaption", &T::button_caption),
+                           req("onStartup", &T::on_startup),
+                           opt("longClick", &T::long_click),
+                           opt("numpadValue", &T::numpad_value));
 }
 
 /// `cafeteriaOrder` of the kitchen events.
@@ -372,12 +372,13 @@ struct CafeteriaOrder {
     nlohmann::json extra;
 };
 /// Field table of CafeteriaOrder.
-constexpr auto fields(detail::type_tag<CafeteriaOrder>) {
+template <class T, detail::if_type<T, CafeteriaOrder> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(opt("orderId", &CafeteriaOrder::order_id),
-                           opt("year", &CafeteriaOrder::year),
-                           opt("number", &CafeteriaOrder::number),
-                           opt("ticketNumber", &CafeteriaOrder::ticket_number));
+    return std::make_tuple(opt("orderId", &T::order_id),
+                           opt("year", &T::year),
+                           opt("number", &T::number),
+                           opt("ticketNumber", &T::ticket_number));
 }
 
 /// `tableOrder` of the kitchen events.
@@ -388,10 +389,11 @@ struct TableOrder {
     nlohmann::json extra;
 };
 /// Field table of TableOrder.
-constexpr auto fields(detail::type_tag<TableOrder>) {
+template <class T, detail::if_type<T, TableOrder> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(opt("orderId", &TableOrder::order_id), opt("year", &TableOrder::year),
-                           opt("number", &TableOrder::number));
+    return std::make_tuple(opt("orderId", &T::order_id), opt("year", &T::year),
+                           opt("number", &T::number));
 }
 
 /// `course` of the kitchen events.
@@ -405,14 +407,15 @@ struct Course {
     nlohmann::json extra;
 };
 /// Field table of Course.
-constexpr auto fields(detail::type_tag<Course>) {
+template <class T, detail::if_type<T, Course> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(opt("courseNumber", &Course::course_number),
-                           opt("name", &Course::name),
-                           opt("abbreviation", &Course::abbreviation),
-                           opt("sequenceNumber", &Course::sequence_number),
-                           opt("expectedPreparationTime", &Course::expected_preparation_time),
-                           opt("actualPreparationTime", &Course::actual_preparation_time));
+    return std::make_tuple(opt("courseNumber", &T::course_number),
+                           opt("name", &T::name),
+                           opt("abbreviation", &T::abbreviation),
+                           opt("sequenceNumber", &T::sequence_number),
+                           opt("expectedPreparationTime", &T::expected_preparation_time),
+                           opt("actualPreparationTime", &T::actual_preparation_time));
 }
 
 /// `externalPayment` of the four external-payment events.
@@ -424,12 +427,13 @@ struct ExternalPaymentDetails {
     nlohmann::json extra;
 };
 /// Field table of ExternalPaymentDetails.
-constexpr auto fields(detail::type_tag<ExternalPaymentDetails>) {
+template <class T, detail::if_type<T, ExternalPaymentDetails> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("externalPaymentId", &ExternalPaymentDetails::external_payment_id),
-                           req("amount", &ExternalPaymentDetails::amount),
-                           req("method", &ExternalPaymentDetails::method),
-                           opt("callbackUrl", &ExternalPaymentDetails::callback_url));
+    return std::make_tuple(req("externalPaymentId", &T::external_payment_id),
+                           req("amount", &T::amount),
+                           req("method", &T::method),
+                           opt("callbackUrl", &T::callback_url));
 }
 
 /// `dialog` on a re-sent request: the options the user chose (possibly none).
@@ -438,10 +442,11 @@ struct DialogSelection {
     nlohmann::json extra;
 };
 /// Field table of DialogSelection.
-constexpr auto fields(detail::type_tag<DialogSelection>) {
+template <class T, detail::if_type<T, DialogSelection> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
     return std::make_tuple(
-        req("selectedDialogOptionIds", &DialogSelection::selected_dialog_option_ids));
+        req("selectedDialogOptionIds", &T::selected_dialog_option_ids));
 }
 
 /// A submitted form field: its value (always a string) and, for select fields, the options.
@@ -452,10 +457,11 @@ struct FormFieldValue {
     nlohmann::json extra;
 };
 /// Field table of FormFieldValue.
-constexpr auto fields(detail::type_tag<FormFieldValue>) {
+template <class T, detail::if_type<T, FormFieldValue> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("id", &FormFieldValue::id), opt("value", &FormFieldValue::value),
-                           opt("selected", &FormFieldValue::selected));
+    return std::make_tuple(req("id", &T::id), opt("value", &T::value),
+                           opt("selected", &T::selected));
 }
 
 /// `form` on a re-sent request (v59): the submitted values, or cancelled.
@@ -474,11 +480,12 @@ struct FormSubmission {
     }
 };
 /// Field table of FormSubmission.
-constexpr auto fields(detail::type_tag<FormSubmission>) {
+template <class T, detail::if_type<T, FormSubmission> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("id", &FormSubmission::id),
-                           opt("cancelled", &FormSubmission::cancelled),
-                           opt("fields", &FormSubmission::fields));
+    return std::make_tuple(req("id", &T::id),
+                           opt("cancelled", &T::cancelled),
+                           opt("fields", &T::fields));
 }
 
 /// `openUrl` on a request (v48): present when the client can open URLs.
@@ -487,9 +494,10 @@ struct OpenUrlPreferences {
     nlohmann::json extra;
 };
 /// Field table of OpenUrlPreferences.
-constexpr auto fields(detail::type_tag<OpenUrlPreferences>) {
+template <class T, detail::if_type<T, OpenUrlPreferences> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(opt("redirectUrl", &OpenUrlPreferences::redirect_url));
+    return std::make_tuple(opt("redirectUrl", &T::redirect_url));
 }
 
 /// An error object: `{"code":"...","message":"..."}`, in both directions.
@@ -499,9 +507,10 @@ struct ErrorInfo {
     nlohmann::json extra;
 };
 /// Field table of ErrorInfo.
-constexpr auto fields(detail::type_tag<ErrorInfo>) {
+template <class T, detail::if_type<T, ErrorInfo> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("code", &ErrorInfo::code), opt("message", &ErrorInfo::message));
+    return std::make_tuple(req("code", &T::code), opt("message", &T::message));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -517,11 +526,12 @@ struct RequestBase {
     nlohmann::json extra;
 };
 /// Field table of RequestBase.
-constexpr auto fields(detail::type_tag<RequestBase>) {
+template <class T, detail::if_type<T, RequestBase> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("event", &RequestBase::event), req("sender", &RequestBase::sender),
-                           opt("dialog", &RequestBase::dialog), opt("form", &RequestBase::form),
-                           opt("openUrl", &RequestBase::open_url));
+    return std::make_tuple(req("event", &T::event), req("sender", &T::sender),
+                           opt("dialog", &T::dialog), opt("form", &T::form),
+                           opt("openUrl", &T::open_url));
 }
 
 /// A request that carries the session and nothing else of its own (startSession,
@@ -530,10 +540,11 @@ struct SessionRequest : RequestBase {
     Session session;
 };
 /// Field table of SessionRequest.
-constexpr auto fields(detail::type_tag<SessionRequest>) {
+template <class T, detail::if_type<T, SessionRequest> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
     return std::tuple_cat(fields(type_tag<RequestBase>{}),
-                          std::make_tuple(req("session", &SessionRequest::session)));
+                          std::make_tuple(req("session", &T::session)));
 }
 
 /// scanCode: a code was scanned that the POS may not know.
@@ -541,10 +552,11 @@ struct ScanCodeRequest : SessionRequest {
     ScannedCode scan_code;
 };
 /// Field table of ScanCodeRequest.
-constexpr auto fields(detail::type_tag<ScanCodeRequest>) {
+template <class T, detail::if_type<T, ScanCodeRequest> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
     return std::tuple_cat(fields(type_tag<SessionRequest>{}),
-                          std::make_tuple(details("scanCode", &ScanCodeRequest::scan_code)));
+                          std::make_tuple(details("scanCode", &T::scan_code)));
 }
 
 /// addSessionLine: a line was added.
@@ -565,33 +577,37 @@ struct SelectRelationRequest : SessionRequest {
     SelectRelation select_relation;
 };
 /// Field table of AddSessionLineRequest.
-constexpr auto fields(detail::type_tag<AddSessionLineRequest>) {
+template <class T, detail::if_type<T, AddSessionLineRequest> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
     return std::tuple_cat(
         fields(type_tag<SessionRequest>{}),
-        std::make_tuple(details("addSessionLine", &AddSessionLineRequest::add_session_line)));
+        std::make_tuple(details("addSessionLine", &T::add_session_line)));
 }
 /// Field table of UpdateSessionLineRequest.
-constexpr auto fields(detail::type_tag<UpdateSessionLineRequest>) {
+template <class T, detail::if_type<T, UpdateSessionLineRequest> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
     return std::tuple_cat(fields(type_tag<SessionRequest>{}),
                           std::make_tuple(details("updateSessionLine",
-                                                  &UpdateSessionLineRequest::update_session_line)));
+                                                  &T::update_session_line)));
 }
 /// Field table of RemoveSessionLineRequest.
-constexpr auto fields(detail::type_tag<RemoveSessionLineRequest>) {
+template <class T, detail::if_type<T, RemoveSessionLineRequest> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
     return std::tuple_cat(fields(type_tag<SessionRequest>{}),
                           std::make_tuple(details("removeSessionLine",
-                                                  &RemoveSessionLineRequest::remove_session_line)));
+                                                  &T::remove_session_line)));
 }
 
 /// Field table of SelectRelationRequest.
-constexpr auto fields(detail::type_tag<SelectRelationRequest>) {
+template <class T, detail::if_type<T, SelectRelationRequest> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
     return std::tuple_cat(
         fields(type_tag<SessionRequest>{}),
-        std::make_tuple(details("selectRelation", &SelectRelationRequest::select_relation)));
+        std::make_tuple(nullable_details("selectRelation", &T::select_relation)));
 }
 
 /// mergeSession: the session is merged with another one.
@@ -599,11 +615,12 @@ struct MergeSessionRequest : SessionRequest {
     MergeSession merge_session;
 };
 /// Field table of MergeSessionRequest.
-constexpr auto fields(detail::type_tag<MergeSessionRequest>) {
+template <class T, detail::if_type<T, MergeSessionRequest> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
     return std::tuple_cat(
         fields(type_tag<SessionRequest>{}),
-        std::make_tuple(details("mergeSession", &MergeSessionRequest::merge_session)));
+        std::make_tuple(details("mergeSession", &T::merge_session)));
 }
 
 /// completeSession: the sale was paid.
@@ -611,11 +628,12 @@ struct CompleteSessionRequest : SessionRequest {
     CompleteSession complete_session;
 };
 /// Field table of CompleteSessionRequest.
-constexpr auto fields(detail::type_tag<CompleteSessionRequest>) {
+template <class T, detail::if_type<T, CompleteSessionRequest> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
     return std::tuple_cat(
         fields(type_tag<SessionRequest>{}),
-        std::make_tuple(details("completeSession", &CompleteSessionRequest::complete_session)));
+        std::make_tuple(details("completeSession", &T::complete_session)));
 }
 
 /// printBill: a bill is printed; its previous payments are unpublished and kept raw.
@@ -623,10 +641,11 @@ struct PrintBillRequest : SessionRequest {
     nlohmann::json print_bill;
 };
 /// Field table of PrintBillRequest.
-constexpr auto fields(detail::type_tag<PrintBillRequest>) {
+template <class T, detail::if_type<T, PrintBillRequest> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
     return std::tuple_cat(fields(type_tag<SessionRequest>{}),
-                          std::make_tuple(details("printBill", &PrintBillRequest::print_bill)));
+                          std::make_tuple(details("printBill", &T::print_bill)));
 }
 
 /// customAction: a custom button was pressed (also at POS start-up, possibly without session).
@@ -635,18 +654,20 @@ struct CustomActionRequest : RequestBase {
     CustomAction custom_action;
 };
 /// Field table of CustomActionRequest.
-constexpr auto fields(detail::type_tag<CustomActionRequest>) {
+template <class T, detail::if_type<T, CustomActionRequest> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
     return std::tuple_cat(
         fields(type_tag<RequestBase>{}),
-        std::make_tuple(opt("session", &CustomActionRequest::session),
-                        details("customAction", &CustomActionRequest::custom_action)));
+        std::make_tuple(opt("session", &T::session),
+                        details("customAction", &T::custom_action)));
 }
 
 /// backgroundPoll: runs all the time the POS runs; no session; always blocking and polling.
 struct BackgroundPollRequest : RequestBase {};
 /// Field table of BackgroundPollRequest.
-constexpr auto fields(detail::type_tag<BackgroundPollRequest>) {
+template <class T, detail::if_type<T, BackgroundPollRequest> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     return fields(detail::type_tag<RequestBase>{});
 }
 
@@ -660,15 +681,16 @@ struct KitchenRequest : RequestBase {
     nlohmann::json order; ///< `order`: fields unpublished, kept raw
 };
 /// Field table of KitchenRequest.
-constexpr auto fields(detail::type_tag<KitchenRequest>) {
+template <class T, detail::if_type<T, KitchenRequest> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
     return std::tuple_cat(fields(type_tag<RequestBase>{}),
-                          std::make_tuple(opt("session", &KitchenRequest::session),
-                                          opt("cafeteriaOrder", &KitchenRequest::cafeteria_order),
-                                          opt("tableOrder", &KitchenRequest::table_order),
-                                          opt("table", &KitchenRequest::table),
-                                          opt("course", &KitchenRequest::course),
-                                          opt("order", &KitchenRequest::order)));
+                          std::make_tuple(opt("session", &T::session),
+                                          opt("cafeteriaOrder", &T::cafeteria_order),
+                                          opt("tableOrder", &T::table_order),
+                                          opt("table", &T::table),
+                                          opt("course", &T::course),
+                                          opt("order", &T::order)));
 }
 
 /// startExternalPayment, pollExternalPayment, requestCancelExternalPayment,
@@ -678,12 +700,13 @@ struct ExternalPaymentRequest : RequestBase {
     ExternalPaymentDetails external_payment;
 };
 /// Field table of ExternalPaymentRequest.
-constexpr auto fields(detail::type_tag<ExternalPaymentRequest>) {
+template <class T, detail::if_type<T, ExternalPaymentRequest> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
     return std::tuple_cat(
         fields(type_tag<RequestBase>{}),
-        std::make_tuple(opt("session", &ExternalPaymentRequest::session),
-                        details("externalPayment", &ExternalPaymentRequest::external_payment)));
+        std::make_tuple(opt("session", &T::session),
+                        details("externalPayment", &T::external_payment)));
 }
 
 /// The POS's error request: a reply of ours broke a rule. Not an event of its own: it comes
@@ -694,10 +717,11 @@ struct PosErrorRequest {
     nlohmann::json extra;
 };
 /// Field table of PosErrorRequest.
-constexpr auto fields(detail::type_tag<PosErrorRequest>) {
+template <class T, detail::if_type<T, PosErrorRequest> = 0>
+constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("error", &PosErrorRequest::error),
-                           req("original", &PosErrorRequest::original));
+    return std::make_tuple(req("error", &T::error),
+                           req("original", &T::original));
 }
 
 MPLUS_WEBHOOKS_END_NAMESPACE

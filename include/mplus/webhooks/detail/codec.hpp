@@ -47,10 +47,16 @@ namespace detail {
 template <class T>
 struct type_tag {};
 
+/// Enables a field table for exactly one type. The tables are templates so that a translation
+/// unit pays for the ones it uses, not for every table it includes.
+template <class T, class U>
+using if_type = std::enable_if_t<std::is_same_v<T, U>, int>;
+
 /// Field flags.
 inline constexpr unsigned required = 1u;      ///< missing is an error
 inline constexpr unsigned event_details = 2u; ///< missing or null is NO_EVENT_DETAILS
 inline constexpr unsigned read_alias = 4u;    ///< an older key: read into the member, never written
+inline constexpr unsigned null_is_empty = 8u; ///< a null reads as a default-constructed value
 
 /// One entry of a field table: the JSON key, the member, and flags.
 template <class C, class M>
@@ -74,6 +80,11 @@ constexpr Field<C, M> req(std::string_view key, M C::*member) noexcept {
 template <class C, class M>
 constexpr Field<C, M> details(std::string_view key, M C::*member) noexcept {
     return {key, member, required | event_details};
+}
+/// The event's own object, where a null means the same as the empty object.
+template <class C, class M>
+constexpr Field<C, M> nullable_details(std::string_view key, M C::*member) noexcept {
+    return {key, member, required | event_details | null_is_empty};
 }
 /// An older name of a field: read into the same member, never written.
 template <class C, class M>
@@ -235,6 +246,10 @@ public:
     bool end_array() { return close(); }
     bool parse_error(std::size_t /*position*/, const std::string& /*last_token*/,
                      const nlohmann::detail::exception& ex) {
+        if (ex.id == 406) { // a number nlohmann cannot hold (1e400): bad data, not bad syntax
+            errors_.push_back(Error{errc::invalid_data, current_path(), "number out of range"});
+            return false;
+        }
         std::string what = ex.what();
         // nlohmann's text is "[json.exception.parse_error.101] parse error at line 1, ...";
         // keep what follows the bracketed id.
@@ -654,12 +669,23 @@ struct StructCodec {
         return found;
     }
 
+    /// Reads a member whose null means a default-constructed value.
+    template <class M>
+    static bool read_null_as_empty(Reader& r, void* p, const Token& t) {
+        if (t.kind == Token::Kind::null) {
+            *static_cast<M*>(p) = M{};
+            return true;
+        }
+        return Codec<M>::read(r, p, t);
+    }
+
     template <std::size_t I>
     static void expect_field(Reader& r, T& obj) {
-        const auto& field = std::get<I>(table);
+        constexpr auto field = std::get<I>(table);
         using M = std::remove_reference_t<decltype(obj.*(field.member))>;
-        r.expect(&(obj.*(field.member)), &Codec<M>::read, field.key,
-                 (field.flags & event_details) != 0);
+        constexpr ReadFn read =
+            (field.flags & null_is_empty) != 0 ? &read_null_as_empty<M> : &Codec<M>::read;
+        r.expect(&(obj.*(field.member)), read, field.key, (field.flags & event_details) != 0);
     }
 
     template <std::size_t... I>
@@ -769,6 +795,10 @@ struct StructCodec {
 
 template <class T>
 struct Codec<T, std::enable_if_t<is_described_v<T>>> : StructCodec<T> {};
+
+/// Selects a codec written for exactly one type, instantiated only where it is used.
+template <class T, class U>
+using for_type = std::enable_if_t<std::is_same_v<T, U>>;
 
 /// Parses `text` into a T; never throws.
 template <class T>
