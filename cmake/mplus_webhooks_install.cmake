@@ -1,0 +1,71 @@
+# Install and export rules of mplus_webhooks: headers, CMake package and pkg-config file.
+# SPDX-License-Identifier: MIT
+
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+
+# Header-only and architecture independent: the package files go under share/, like
+# nlohmann_json's, so one install serves every architecture.
+set(MPLUS_WEBHOOKS_INSTALL_CMAKEDIR "${CMAKE_INSTALL_DATADIR}/cmake/mplus_webhooks"
+    CACHE STRING "Where to install the CMake package files of mplus_webhooks")
+set(MPLUS_WEBHOOKS_INSTALL_PKGCONFIGDIR "${CMAKE_INSTALL_DATADIR}/pkgconfig"
+    CACHE STRING "Where to install mplus_webhooks.pc")
+mark_as_advanced(MPLUS_WEBHOOKS_INSTALL_CMAKEDIR MPLUS_WEBHOOKS_INSTALL_PKGCONFIGDIR)
+
+install(DIRECTORY "${PROJECT_SOURCE_DIR}/include/"
+        DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}"
+        FILES_MATCHING PATTERN "*.hpp")
+
+install(TARGETS mplus_webhooks EXPORT mplus_webhooksTargets)
+install(EXPORT mplus_webhooksTargets
+        NAMESPACE mplus_webhooks::
+        DESTINATION "${MPLUS_WEBHOOKS_INSTALL_CMAKEDIR}")
+
+# The OpenSSL flavour lives in its own export file: the package config loads it only when the
+# consumer has OpenSSL too, so find_package(mplus_webhooks) never requires OpenSSL.
+if(TARGET mplus_webhooks_openssl)
+    install(TARGETS mplus_webhooks_openssl EXPORT mplus_webhooksOpenSSLTargets)
+    install(EXPORT mplus_webhooksOpenSSLTargets
+            NAMESPACE mplus_webhooks::
+            DESTINATION "${MPLUS_WEBHOOKS_INSTALL_CMAKEDIR}")
+endif()
+
+configure_package_config_file(
+    "${PROJECT_SOURCE_DIR}/cmake/mplus_webhooksConfig.cmake.in"
+    "${PROJECT_BINARY_DIR}/mplus_webhooksConfig.cmake"
+    INSTALL_DESTINATION "${MPLUS_WEBHOOKS_INSTALL_CMAKEDIR}")
+
+# ARCH_INDEPENDENT (CMake 3.14): a 32-bit consumer may use a package installed by a 64-bit build.
+write_basic_package_version_file(
+    "${PROJECT_BINARY_DIR}/mplus_webhooksConfigVersion.cmake"
+    COMPATIBILITY SameMajorVersion
+    ARCH_INDEPENDENT)
+
+install(FILES
+        "${PROJECT_BINARY_DIR}/mplus_webhooksConfig.cmake"
+        "${PROJECT_BINARY_DIR}/mplus_webhooksConfigVersion.cmake"
+        DESTINATION "${MPLUS_WEBHOOKS_INSTALL_CMAKEDIR}")
+
+# pkg-config: the prefix is computed from the .pc file's own location, so the file stays right
+# when the tree is installed with `cmake --install --prefix` elsewhere or relocated.
+if(IS_ABSOLUTE "${MPLUS_WEBHOOKS_INSTALL_PKGCONFIGDIR}")
+    set(_mplus_webhooks_pc_dir "${MPLUS_WEBHOOKS_INSTALL_PKGCONFIGDIR}")
+else()
+    set(_mplus_webhooks_pc_dir "${CMAKE_INSTALL_PREFIX}/${MPLUS_WEBHOOKS_INSTALL_PKGCONFIGDIR}")
+endif()
+if(IS_ABSOLUTE "${CMAKE_INSTALL_INCLUDEDIR}" OR IS_ABSOLUTE "${MPLUS_WEBHOOKS_INSTALL_PKGCONFIGDIR}")
+    set(MPLUS_WEBHOOKS_PC_PREFIX "${CMAKE_INSTALL_PREFIX}")
+else()
+    file(RELATIVE_PATH _mplus_webhooks_pc_up "${_mplus_webhooks_pc_dir}" "${CMAKE_INSTALL_PREFIX}")
+    string(REGEX REPLACE "/$" "" _mplus_webhooks_pc_up "${_mplus_webhooks_pc_up}")
+    set(MPLUS_WEBHOOKS_PC_PREFIX "\${pcfiledir}/${_mplus_webhooks_pc_up}")
+endif()
+if(IS_ABSOLUTE "${CMAKE_INSTALL_INCLUDEDIR}")
+    set(MPLUS_WEBHOOKS_PC_INCLUDEDIR "${CMAKE_INSTALL_INCLUDEDIR}")
+else()
+    set(MPLUS_WEBHOOKS_PC_INCLUDEDIR "\${prefix}/${CMAKE_INSTALL_INCLUDEDIR}")
+endif()
+configure_file("${PROJECT_SOURCE_DIR}/cmake/mplus_webhooks.pc.in"
+               "${PROJECT_BINARY_DIR}/mplus_webhooks.pc" @ONLY)
+install(FILES "${PROJECT_BINARY_DIR}/mplus_webhooks.pc"
+        DESTINATION "${MPLUS_WEBHOOKS_INSTALL_PKGCONFIGDIR}")

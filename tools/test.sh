@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Builds and tests mplus-webhooks in every configuration CI runs (the README's test command).
+# SPDX-License-Identifier: MIT
+#
+#   bash tools/test.sh                         # the whole matrix, as CI runs it
+#   MPLUS_WEBHOOKS_QUICK=1 bash tools/test.sh  # only gcc-cxx17 (the most complete one)
+#
+# Each configuration builds in build/<name> with Ninja and runs ctest. The script stops at the
+# first failure; its last output is ctest's summary of the last configuration, gcc-cxx17.
+#
+# Environment:
+#   MPLUS_WEBHOOKS_QUICK=1         run gcc-cxx17 only
+#   MPLUS_WEBHOOKS_FORMAT_CHECK=1  fail when clang-format-14 would change a file (else report)
+#   MPLUS_WEBHOOKS_JOBS=N          build and ctest parallelism (default 2)
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+# shellcheck source=tools/deps.sh
+source tools/deps.sh
+mplus_webhooks_ensure_packages
+
+jobs="${MPLUS_WEBHOOKS_JOBS:-2}"
+started=$SECONDS
+summary=()
+
+step() { printf '\n==> %s\n' "$*"; }
+
+format_check() {
+    local clang_format
+    clang_format="$(command -v clang-format-14 || true)"
+    if [[ -z "$clang_format" ]]; then
+        step "format: clang-format-14 not found, skipped"
+        return 0
+    fi
+    local files=() dir
+    for dir in include tests tools examples bench; do
+        [[ -d "$dir" ]] || continue
+        while IFS= read -r -d '' f; do files+=("$f"); done \
+            < <(find "$dir" -type f \( -name '*.hpp' -o -name '*.cpp' \) -print0 | sort -z)
+    done
+    step "format: clang-format-14 --dry-run --Werror over ${#files[@]} files"
+    ((${#files[@]})) || return 0
+    local unformatted=() f
+    for f in "${files[@]}"; do
+        if ! "$clang_format" --dry-run --Werror "$f" >/dev/null 2>&1; then
+            unformatted+=("$f")
+        fi
+    done
+    if ((${#unformatted[@]} == 0)); then
+        echo "format: all files formatted"
+        return 0
+    fi
+    echo "format: ${#unformatted[@]} file(s) differ from .clang-format:"
+    printf '  %s\n' "${unformatted[@]}"
+    echo "  fix with: clang-format-14 -i ${unformatted[*]}"
+    if [[ "${MPLUS_WEBHOOKS_FORMAT_CHECK:-0}" == 1 ]]; then
+        "$clang_format" --dry-run --Werror "${unformatted[@]}" || true
+        echo "format: failing because MPLUS_WEBHOOKS_FORMAT_CHECK=1" >&2
+        exit 1
+    fi
+    echo "format: reported only (set MPLUS_WEBHOOKS_FORMAT_CHECK=1 to fail on this)"
+}
+
+# run_config <name> <c++ compiler> <c++ standard> [key=value...]
+#   build_type=Debug|Release  sanitize="address;undefined"|thread  full=ON (examples, packaging)
+#   target=<build target>     label=<ctest label>
+run_config() {
+    local name=$1 cxx=$2 std=$3
+    shift 3
+    local build_type=Debug sanitize="" full=OFF target="" label="" kv
+    for kv in "$@"; do
+        case "$kv" in
+        build_type=*) build_type="${kv#*=}" ;;
+        sanitize=*) sanitize="${kv#*=}" ;;
+        full=*) full="${kv#*=}" ;;
+        target=*) target="${kv#*=}" ;;
+        label=*) label="${kv#*=}" ;;
+        *) echo "run_config: unknown setting $kv" >&2; exit 2 ;;
+        esac
+    done
+    local dir="build/$name" t0=$SECONDS
+
+    step "$name: configure ($cxx, C++$std, $build_type${sanitize:+, sanitize=$sanitize})"
+    cmake -S . -B "$dir" -G Ninja \
+        -DCMAKE_CXX_COMPILER="$cxx" \
+        -DCMAKE_CXX_STANDARD="$std" \
+        -DCMAKE_BUILD_TYPE="$build_type" \
+        -DMPLUS_WEBHOOKS_WERROR=ON \
+        -DMPLUS_WEBHOOKS_SANITIZE="$sanitize" \
+        -DMPLUS_WEBHOOKS_BUILD_TESTS=ON \
+        -DMPLUS_WEBHOOKS_BUILD_TOOLS=ON \
+        -DMPLUS_WEBHOOKS_BUILD_EXAMPLES="$full" \
+        -DMPLUS_WEBHOOKS_PACKAGING_TESTS="$full" \
+        -DMPLUS_WEBHOOKS_INSTALL=ON
+
+    step "$name: build${target:+ $target}"
+    cmake --build "$dir" --parallel "$jobs" ${target:+--target "$target"}
+
+    local ctest_args=(--output-on-failure -j"$jobs" --no-tests=error)
+    [[ -n "$label" ]] && ctest_args+=(-L "$label")
+    step "$name: ctest ${ctest_args[*]}"
+    (cd "$dir" && ctest "${ctest_args[@]}")
+    summary+=("$(printf '%-12s ok  %4ds' "$name" $((SECONDS - t0)))")
+}
+
+print_summary() {
+    ((${#summary[@]})) || return 0
+    step "configurations passed so far ($((SECONDS - started))s):"
+    printf '  %s\n' "${summary[@]}"
+}
+
+# The post-build test discovery runs the test binaries, so the options apply to building too.
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+export ASAN_OPTIONS="${ASAN_OPTIONS:-strict_string_checks=1:detect_stack_use_after_return=1}"
+export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}"
+
+format_check
+
+if [[ "${MPLUS_WEBHOOKS_QUICK:-0}" != 1 ]]; then
+    run_config clang-cxx20 clang++ 20
+    run_config gcc-cxx20 g++ 20 build_type=Release # -O2: GCC's flow-based warnings
+    run_config clang-cxx17 clang++ 17
+    run_config asan clang++ 17 sanitize="address;undefined"
+    if compgen -G "tests/concurrency_*_test.cpp" >/dev/null; then
+        run_config tsan clang++ 17 sanitize=thread \
+            target=mplus_webhooks_concurrency_tests label=concurrency
+    else
+        step "tsan: no tests/concurrency_*_test.cpp, skipped"
+    fi
+    print_summary
+fi
+
+# Last, so that the final output is ctest's summary of the most complete configuration.
+run_config gcc-cxx17 g++ 17 full=ON
