@@ -11,3 +11,6 @@
 #include <mplus/webhooks/replies.hpp>
 #include <mplus/webhooks/events.hpp>
 #include <mplus/webhooks/reply_rules.hpp>
+#include <mplus/webhooks/timestamp.hpp>
+#include <mplus/webhooks/base64.hpp>
+#include <mplus/webhooks/signature.hpp>
