@@ -262,7 +262,7 @@ decltype(auto) visit_event_impl(EventKind kind, F&& f, events::List<Ts...>) {
     } else {
         std::optional<R> result;
         (void)((kind == Ts::kind ? (result.emplace(f(Ts{})), true) : false) || ...);
-        return std::move(*result);
+        return R(std::move(*result));
     }
 }
 } // namespace detail
