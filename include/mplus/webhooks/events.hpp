@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -262,12 +263,15 @@ decltype(auto) visit_event_impl(EventKind kind, F&& f, events::List<Ts...>) {
     } else {
         std::optional<R> result;
         (void)((kind == Ts::kind ? (result.emplace(f(Ts{})), true) : false) || ...);
+        if (!result) throw std::invalid_argument("visit_event: not a known event");
         return R(std::move(*result));
     }
 }
 } // namespace detail
 
-/// Calls `f(events::X{})` for the known event `kind`; `kind` must not be EventKind::unknown.
+/// Calls `f(events::X{})` for the known event `kind`. For EventKind::unknown a visitor that
+/// returns nothing is not called, and one that returns a value makes it throw
+/// std::invalid_argument.
 template <class F>
 decltype(auto) visit_event(EventKind kind, F&& f) {
     return detail::visit_event_impl(kind, std::forward<F>(f), events::All{});

@@ -11,9 +11,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <charconv>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -647,10 +649,14 @@ struct Codec<T, for_type<T, ArticleRef>> {
         return r.type_error("string or integer", t);
     }
     static void write(std::string& out, const T& v, const WriteOptions&) {
-        const bool digits = !v.value.empty() && v.value.size() < 19 &&
-                            v.value.find_first_not_of("0123456789") == std::string::npos &&
-                            (v.value.size() == 1 || v.value[0] != '0');
-        if (v.numeric && digits) {
+        // A number only when the text is exactly how an int64 is written (negative and
+        // 19-digit numbers included), so whatever user code stores, the output is valid JSON.
+        std::int64_t n = 0;
+        const char* const end = v.value.data() + v.value.size();
+        const auto res = std::from_chars(v.value.data(), end, n);
+        const bool canonical =
+            res.ec == std::errc() && res.ptr == end && std::to_string(n) == v.value;
+        if (v.numeric && canonical) {
             out.append(v.value);
         } else {
             write_json_string(out, v.value);

@@ -527,9 +527,11 @@ struct Codec<std::int64_t> {
                 v = d->mantissa();
                 return true;
             }
+            // 1e-400 does not fit a Decimal either, but it is a fraction, not a big number.
+            const bool fraction = d || (t.number < 1.0 && t.number > -1.0);
             return r.report(errc::invalid_data,
-                            d ? "expected integer, got a number with a fraction"
-                              : "integer out of range",
+                            fraction ? "expected integer, got a number with a fraction"
+                                     : "integer out of range",
                             t);
         }
         default: return r.type_error("integer", t);
@@ -679,12 +681,28 @@ struct StructCodec {
         return Codec<M>::read(r, p, t);
     }
 
+    /// Reads the event's own object, whose null is NO_EVENT_DETAILS whatever its type (a raw
+    /// nlohmann::json member would otherwise take the null as a value).
+    template <class M>
+    static bool read_details(Reader& r, void* p, const Token& t) {
+        if (t.kind == Token::Kind::null) {
+            return r.report(errc::no_event_details, "event details are null", t);
+        }
+        return Codec<M>::read(r, p, t);
+    }
+
     template <std::size_t I>
     static void expect_field(Reader& r, T& obj) {
         constexpr auto field = std::get<I>(table);
         using M = std::remove_reference_t<decltype(obj.*(field.member))>;
-        constexpr ReadFn read =
-            (field.flags & null_is_empty) != 0 ? &read_null_as_empty<M> : &Codec<M>::read;
+        // An optional field that is not a std::optional (a list omitted when empty, a string)
+        // reads null as empty too, like every optional field.
+        constexpr bool null_empty =
+            (field.flags & null_is_empty) != 0 ||
+            ((field.flags & required) == 0 && !is_optional<M>::value);
+        constexpr ReadFn read = null_empty ? &read_null_as_empty<M>
+                                : (field.flags & event_details) != 0 ? &read_details<M>
+                                                                     : &Codec<M>::read;
         r.expect(&(obj.*(field.member)), read, field.key, (field.flags & event_details) != 0);
     }
 
