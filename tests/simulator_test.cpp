@@ -40,10 +40,8 @@ struct Received {
 // a Reply, which is signed (or not, or wrongly) as the test says.
 struct FakeMiddleware {
     std::vector<Received> received;
-    std::function<mw::Reply(const std::string&, const json&)> reply = [](const std::string&,
-                                                                         const json&) {
-        return mw::Reply{};
-    };
+    std::function<mw::Reply(const std::string&, const json&)> reply =
+        [](const std::string&, const json&) { return mw::Reply{}; };
     enum class Signing { good, none, raw_text_key, wrong_body } signing = Signing::good;
     int status = 200;
 
@@ -58,7 +56,9 @@ struct FakeMiddleware {
         const auto secret = mw::Secret::from_text(test_secret);
         const auto raw = mw::Secret::from_text(test_secret, mw::KeyForm::raw_text);
         switch (signing) {
-        case Signing::good: out.headers.push_back({"X-Mplus-Signature", secret->sign(out.body)}); break;
+        case Signing::good:
+            out.headers.push_back({"X-Mplus-Signature", secret->sign(out.body)});
+            break;
         case Signing::none: break;
         case Signing::raw_text_key:
             out.headers.push_back({"X-Mplus-Signature", raw->sign(out.body)});
@@ -201,14 +201,13 @@ TEST_CASE("PosSimulator: a dialog re-send carries the selection and everything s
     SUBCASE("a disabled or unknown option cannot be chosen; the dialog stays open") {
         CHECK(&pos.choose(std::int64_t{3}) == &step);
         CHECK(step.status == PosStepStatus::dialog_open);
-        CHECK(step.failures == std::vector<std::string>{
-                                   "dialog answer not possible: option 3 is disabled"});
+        CHECK(step.failures ==
+              std::vector<std::string>{"dialog answer not possible: option 3 is disabled"});
         pos.choose("13:00");
         CHECK(step.failures.back() ==
               "dialog answer not possible: no single option named \"13:00\"");
         pos.choose("-");
-        CHECK(step.failures.back() ==
-              "dialog answer not possible: no single option named \"-\"");
+        CHECK(step.failures.back() == "dialog answer not possible: no single option named \"-\"");
         CHECK(pos.dismiss_dialog().failures.back() ==
               "dialog answer not possible: the dialog requires a choice");
         CHECK(m.received.size() == 2);
@@ -465,9 +464,9 @@ TEST_CASE("PosSimulator: a forced cancel only after 30 simulated seconds without
     const std::size_t sent = m.received.size();
     const mw::PosStep& early = pos.cancel_external_payment();
     CHECK(early.status == PosStepStatus::refused);
-    CHECK(early.failures == std::vector<std::string>{
-                                "POS refused cancelExternalPayment: a forced cancel is allowed "
-                                "after 30 s without an answer; 29 s have passed"});
+    CHECK(early.failures ==
+          std::vector<std::string>{"POS refused cancelExternalPayment: a forced cancel is allowed "
+                                   "after 30 s without an answer; 29 s have passed"});
     CHECK(m.received.size() == sent);
 
     // An answer restarts the 30 s.
@@ -525,7 +524,7 @@ TEST_CASE("PosSimulator: requestCancel answered with a message, then cancelled b
     CHECK(pos.session().payments.empty());
 }
 
-TEST_CASE("PosSimulator: a start without started:true fails; a dialog comes first") {
+TEST_CASE("PosSimulator: a start without started:true fails, and a dialog may come first") {
     FakeMiddleware m;
     m.reply = [](const std::string& event, const json& body) {
         mw::Reply r;
@@ -546,9 +545,9 @@ TEST_CASE("PosSimulator: a start without started:true fails; a dialog comes firs
     pos.add_line(1, "Room", Decimal(100));
     const mw::ExternalPaymentState broken = pos.pay_external("BROKEN");
     CHECK(broken.status == mw::ExternalPaymentStatus::failed);
-    CHECK(broken.problems == std::vector<std::string>{
-                                 "the reply to startExternalPayment did not say "
-                                 "externalPayment.started:true"});
+    CHECK(broken.problems ==
+          std::vector<std::string>{"the reply to startExternalPayment did not say "
+                                   "externalPayment.started:true"});
 
     const mw::ExternalPaymentState waiting = pos.pay_external("RESERVATION");
     CHECK(waiting.status == mw::ExternalPaymentStatus::awaiting_dialog);
@@ -590,9 +589,9 @@ TEST_CASE("PosSimulator: a reply that breaks a session rule gets the POS's error
         CHECK(step.exchanges.back().kind == mw::PosExchange::Kind::error_request);
         REQUIRE(pos.error_requests().size() == 1);
         CHECK(pos.error_requests()[0].code.str() == "INVALID_LINE_ID");
-        CHECK(step.failures == std::vector<std::string>{
-                                   "addSessionLine: reply breaks a rule: INVALID_LINE_ID "
-                                   "/lineChanges/0/lineId: no line no-such-line"});
+        CHECK(step.failures ==
+              std::vector<std::string>{"addSessionLine: reply breaks a rule: INVALID_LINE_ID "
+                                       "/lineChanges/0/lineId: no line no-such-line"});
         // Nothing of the reply was applied.
         CHECK(pos.line(first)->external_discount == std::nullopt);
     }
@@ -696,9 +695,11 @@ TEST_CASE("PosSimulator: reply signature failures are visible and get an error r
     CHECK(pos.error_requests().size() == 3);
 
     // A transport that throws, and an unexpected status.
-    mw::PosSimulator down([](const mw::HttpRequest&) -> mw::HttpResponse {
-        throw std::runtime_error("connection refused");
-    }, test_options());
+    mw::PosSimulator down(
+        [](const mw::HttpRequest&) -> mw::HttpResponse {
+            throw std::runtime_error("connection refused");
+        },
+        test_options());
     const mw::PosStep& failed = down.start_session();
     CHECK(failed.status == PosStepStatus::transport_failure);
     CHECK(failed.failures ==
@@ -717,8 +718,8 @@ TEST_CASE("PosSimulator: each reply object changes the session model as the POS 
     o.articles.push_back({900, "Bag", Decimal::from_units(50, 2), std::string("8700000000900")});
     mw::PosSimulator pos(m.transport(), o);
     pos.start_session();
-    const std::string coffee = pos.add_line(1, "Coffee", Decimal::from_units(350, 2),
-                                            Decimal(2)).line_id;
+    const std::string coffee =
+        pos.add_line(1, "Coffee", Decimal::from_units(350, 2), Decimal(2)).line_id;
     CHECK(pos.total() == Decimal(7));
 
     // lineChanges: a 10 % discount on one of two, plus 0.20 off.
@@ -864,7 +865,8 @@ TEST_CASE("PosSimulator: render_transcript shows requests, replies and what the 
     "productName": "MplusQ"
   },
   "session": {
-    "sessionId": ")T" + pos.session().session_id + R"T(",
+    "sessionId": ")T" + pos.session().session_id +
+                                 R"T(",
     "lines": [
       {
         "lineId": "l-1",
@@ -903,9 +905,9 @@ TEST_CASE("PosSimulator: render_transcript shows requests, replies and what the 
     CHECK(text.substr(0, expected.size()) == expected);
     CHECK(text.find("\"dialog\": {\n    \"selectedDialogOptionIds\": [\n      1\n    ]\n  }") !=
           std::string::npos);
-    const std::string tail =
-        "« « « reply « « «\n{\n  \"message\": [\n    {\n      \"message\": \"Held\"\n    }\n  ]\n}\n"
-        "  POS shows message: \"Held\"\n";
+    const std::string tail = "« « « reply « « «\n{\n  \"message\": [\n    {\n      \"message\": "
+                             "\"Held\"\n    }\n  ]\n}\n"
+                             "  POS shows message: \"Held\"\n";
     REQUIRE(text.size() > tail.size());
     CHECK(text.substr(text.size() - tail.size()) == tail);
     CHECK(mw::render_transcript(pos, 1, 1).empty());
@@ -915,7 +917,7 @@ namespace {
 
 // A small middleware on the Dispatcher that follows the demo's conventions, for run_flow().
 struct ConventionMiddleware {
-    std::map<std::string, int> held;      // slot -> seats held
+    std::map<std::string, int> held; // slot -> seats held
     std::map<std::string, std::string> slot_of_line;
     bool voucher_used = false;
     std::map<std::string, int> cash_polls;
@@ -939,8 +941,8 @@ struct ConventionMiddleware {
                 d.required = true;
                 d.dialog_title = "Time slot";
                 d.add_option(1, "09:00-10:00 (0 seats left)").disabled = true;
-                d.add_option(2, "10:00-11:00 (" + std::to_string(20 - held["10:00"]) +
-                                    " seats left)");
+                d.add_option(2,
+                             "10:00-11:00 (" + std::to_string(20 - held["10:00"]) + " seats left)");
                 reply.dialog = d;
                 return reply;
             }
@@ -965,8 +967,8 @@ struct ConventionMiddleware {
                     for (int i = 0; i < std::stoi(l.quantity->to_string()); ++i) {
                         if (!reply.receipt_footer) reply.receipt_footer = mw::Footer{};
                         mw::FooterEntry& e = reply.receipt_footer->add();
-                        e.barcode = mw::FooterBarcode{mw::FooterCodeType("qrcode"),
-                                                      "T" + std::to_string(++n), {}};
+                        e.barcode = mw::FooterBarcode{
+                            mw::FooterCodeType("qrcode"), "T" + std::to_string(++n), {}};
                     }
                 }
                 if (l.external_discount) voucher_used = true;
@@ -1073,11 +1075,11 @@ TEST_CASE("run_flow: a middleware that ignores the conventions gets a list of pr
                          test_options());
     const mw::FlowResult ticketing = mw::run_flow(pos, "ticketing");
     CHECK_FALSE(ticketing.success);
-    CHECK(ticketing.problems == std::vector<std::string>{
-                                    "add ticket 235: expected a dialog of time slots, got none",
-                                    "add ticket 236: expected a dialog of time slots, got none",
-                                    "completeSession: expected one QR code per ticket (3) in "
-                                    "receiptFooter, got 0"});
+    CHECK(ticketing.problems ==
+          std::vector<std::string>{"add ticket 235: expected a dialog of time slots, got none",
+                                   "add ticket 236: expected a dialog of time slots, got none",
+                                   "completeSession: expected one QR code per ticket (3) in "
+                                   "receiptFooter, got 0"});
     const mw::FlowResult cash = mw::run_flow(pos, "cash-machine");
     CHECK_FALSE(cash.success);
     CHECK(cash.problems.front() == "pay CASH_MACHINE: the reply to startExternalPayment did not "
@@ -1089,9 +1091,9 @@ TEST_CASE("run_flow: a middleware that ignores the conventions gets a list of pr
     CHECK(loyalty.problems.front() == "scan LOY0001: expected recognized:true");
     const mw::FlowResult unknown = mw::run_flow(pos, "bogus");
     CHECK_FALSE(unknown.success);
-    CHECK(unknown.problems == std::vector<std::string>{
-                                  "unknown flow \"bogus\" (ticketing, cash-machine, reservation, "
-                                  "loyalty or all)"});
+    CHECK(unknown.problems ==
+          std::vector<std::string>{"unknown flow \"bogus\" (ticketing, cash-machine, reservation, "
+                                   "loyalty or all)"});
     CHECK(pos.open_dialog() == nullptr);
     CHECK_FALSE(pos.session_open());
 }

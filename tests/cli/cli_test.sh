@@ -511,6 +511,29 @@ run "verify with too many arguments" verify --secret "$secret" --signature "$sig
     "$work/test.txt" "$work/test.txt"
 expect_usage_error 'too many arguments'
 
+# --- simulate (usage; the flows themselves run against the demo middleware in its own test) -----
+
+run "simulate without --url" simulate --secret "$secret" --flow all
+expect_usage_error 'simulate needs --url BASE'
+run "simulate without --flow" simulate --url http://127.0.0.1:9/webhooks --secret "$secret"
+expect_usage_error 'simulate needs --flow NAME'
+run "simulate with an unknown flow" simulate --url http://127.0.0.1:9/webhooks --secret "$secret" \
+    --flow parking
+expect_usage_error "unknown flow 'parking'"
+run "simulate with a bad URL" simulate --url ftp://127.0.0.1/webhooks --secret "$secret" --flow all
+expect_usage_error '--url must start with http://'
+run "simulate with a bad secret" simulate --url http://127.0.0.1:9/webhooks --secret "$bad_secret" \
+    --flow all
+expect_rc 2
+expect_err_lacks "$bad_secret"
+# Port 9 (discard) has no listener on loopback: every request fails, and the tool says so.
+run "simulate against nothing" simulate --url http://127.0.0.1:9/webhooks --secret "$secret" \
+    --flow ticketing
+expect_rc 1
+expect_out_has '=== flow ticketing: FAILED ==='
+expect_out_has '» » » startSession » » »'
+expect_out_has 'some flows did not complete as the POS expects'
+
 # --- summary -------------------------------------------------------------------------------------
 
 if [ "$failures" -ne 0 ]; then

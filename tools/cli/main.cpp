@@ -1,8 +1,13 @@
-// mplus-webhooks: validate webhook payloads and replies, sign and verify bodies.
+// mplus-webhooks: validate webhook payloads and replies, sign and verify bodies, and play the
+// POS against a live endpoint.
 // SPDX-License-Identifier: MIT
 
 #include <mplus/webhooks.hpp>
 #include <mplus/webhooks/signature.hpp>
+#include <mplus/webhooks/simulator.hpp>
+#include <mplus/webhooks/simulator_flows.hpp>
+
+#include <httplib.h>
 
 #include <nlohmann/json.hpp>
 
@@ -12,6 +17,8 @@
 #include <cstring>
 #include <exception>
 #include <iostream>
+#include <memory>
+#include <stdexcept>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,6 +45,8 @@ constexpr std::string_view usage_text =
     R"(usage: mplus-webhooks validate --event NAME [--reply] [--strict] [--known-only] [FILE|-]
        mplus-webhooks sign --secret S [--raw-key] [FILE|-]
        mplus-webhooks verify --secret S --signature SIG [--raw-key] [FILE|-]
+       mplus-webhooks simulate --url BASE --secret S [--subscription-id ID]
+                               --flow ticketing|cash-machine|reservation|loyalty|all
        mplus-webhooks --help | --version
 
 validate   Check a request body of event NAME (or, with --reply, a reply to it).
@@ -55,6 +64,14 @@ verify     Check SIG against the input's exact bytes. Exit 0: valid; exit 1: inv
   --secret S     the secret as the back office shows it (base64)
   --raw-key      use the secret's text itself as the key, not its base64-decoded bytes
   --signature SIG  the X-Mplus-Signature value to check
+
+simulate   Play the POS against the middleware at BASE (http://host:port/path; each event is
+           POSTed to BASE/<eventName>) through the example flows, signing every request and
+           verifying every reply, and print the transcript: requests, replies and what the
+           POS shows. Exit 0: every flow completed as the POS expects; exit 1: not.
+  --url BASE            the webhook base URL
+  --subscription-id ID  sent as X-Mplus-Subscription-Id
+  --flow NAME           the flow to run, or all four
 
 FILE       read the input from FILE; '-' or no FILE reads standard input.
 Exit 2: usage error (unknown option, missing or bad argument, unreadable input).
@@ -480,6 +497,174 @@ int run_verify(const std::vector<std::string>& args) {
     return exit_problems;
 }
 
+// --- simulate ----------------------------------------------------------------------------------
+
+/// The parts of an `http[s]://host[:port][/path]` URL.
+struct HttpUrl {
+    std::string scheme; ///< "http" or "https"
+    std::string host;
+    int port = 80;
+    std::string path; ///< without a trailing '/'; "" for the root
+};
+
+/// Splits an HTTP URL; nullopt and `error` set when it is not one.
+std::optional<HttpUrl> parse_http_url(std::string_view url, std::string& error) {
+    HttpUrl out;
+    if (url.substr(0, 7) == "http://") {
+        out.scheme = "http";
+        url.remove_prefix(7);
+#ifdef CPPHTTPLIB_OPENSSL_SUPPORT
+    } else if (url.substr(0, 8) == "https://") {
+        out.scheme = "https";
+        out.port = 443;
+        url.remove_prefix(8);
+#endif
+    } else {
+        error = "--url must start with http://";
+#ifdef CPPHTTPLIB_OPENSSL_SUPPORT
+        error += " or https://";
+#endif
+        return std::nullopt;
+    }
+    const std::size_t slash = url.find('/');
+    const std::string_view authority = url.substr(0, slash);
+    out.path = slash == std::string_view::npos ? std::string() : std::string(url.substr(slash));
+    while (!out.path.empty() && out.path.back() == '/') out.path.pop_back();
+    const std::size_t colon = authority.rfind(':');
+    out.host = std::string(authority.substr(0, colon));
+    if (colon != std::string_view::npos) {
+        const std::string_view digits = authority.substr(colon + 1);
+        int port = 0;
+        for (char c : digits) {
+            if (c < '0' || c > '9' || port > 65535) {
+                port = -1;
+                break;
+            }
+            port = port * 10 + (c - '0');
+        }
+        if (digits.empty() || port <= 0 || port > 65535) {
+            error = "--url has a bad port: '" + std::string(digits) + "'";
+            return std::nullopt;
+        }
+        out.port = port;
+    }
+    if (out.host.empty()) {
+        error = "--url has no host";
+        return std::nullopt;
+    }
+    return out;
+}
+
+/// True for the header name Content-Type in any case.
+bool is_content_type(std::string_view name) {
+    constexpr std::string_view wanted = "content-type";
+    if (name.size() != wanted.size()) return false;
+    for (std::size_t i = 0; i < name.size(); ++i) {
+        const char c = name[i] >= 'A' && name[i] <= 'Z' ? static_cast<char>(name[i] - 'A' + 'a')
+                                                         : name[i];
+        if (c != wanted[i]) return false;
+    }
+    return true;
+}
+
+/// Delivers the simulator's requests over HTTP; a request that gets no answer throws, which
+/// the simulator records as a transport failure.
+class HttpTransport {
+public:
+    explicit HttpTransport(const HttpUrl& url)
+        : client_(std::make_shared<httplib::Client>(url.scheme + "://" + url.host + ":" +
+                                                    std::to_string(url.port))) {
+        client_->set_tcp_nodelay(true);
+        client_->set_connection_timeout(5);
+        // pollExternalPayment is a long poll: the POS waits up to 60 s for it.
+        client_->set_read_timeout(65);
+        client_->set_keep_alive(true);
+    }
+
+    mw::HttpResponse operator()(const mw::HttpRequest& request) const {
+        httplib::Headers headers;
+        std::string content_type = "application/json";
+        for (const auto& h : request.headers) {
+            if (is_content_type(h.name)) {
+                content_type = h.value;
+            } else {
+                headers.emplace(h.name, h.value);
+            }
+        }
+        const auto result = client_->Post(request.path, headers, request.body, content_type);
+        if (!result) throw std::runtime_error("no answer: " + httplib::to_string(result.error()));
+        mw::HttpResponse response;
+        response.status = result->status;
+        response.body = result->body;
+        for (const auto& [name, value] : result->headers) response.headers.push_back({name, value});
+        return response;
+    }
+
+private:
+    std::shared_ptr<httplib::Client> client_; // shared: the transport is copied into a function
+};
+
+/// True for a name run_flow() knows, `all` included.
+bool is_flow_name(std::string_view name) {
+    if (name == "all") return true;
+    for (std::string_view n : mw::flow_names) {
+        if (n == name) return true;
+    }
+    return false;
+}
+
+/// Prints one flow's transcript and verdict.
+void print_flow(const mw::PosSimulator& pos, const mw::FlowResult& flow) {
+    std::cout << "\n=== flow " << flow.name << " ===\n\n"
+              << mw::render_transcript(pos, flow.first_step, flow.end_step);
+    std::cout << "\n=== flow " << flow.name << ": "
+              << (flow.success ? "completed as the POS expects" : "FAILED") << " ===\n";
+    for (const auto& problem : flow.problems) std::cout << "  - " << problem << '\n';
+}
+
+int run_simulate(const std::vector<std::string>& args) {
+    std::string error;
+    const auto parsed = parse_arguments(
+        args, {{"--url", true}, {"--secret", true}, {"--subscription-id", true}, {"--flow", true}},
+        error);
+    if (!parsed) return usage_error(error);
+    const std::string* url_text = parsed->value("--url");
+    const std::string* secret = parsed->value("--secret");
+    const std::string* flow = parsed->value("--flow");
+    if (url_text == nullptr) return usage_error("simulate needs --url BASE");
+    if (secret == nullptr) return usage_error("simulate needs --secret S");
+    if (flow == nullptr) return usage_error("simulate needs --flow NAME");
+    if (!parsed->positional.empty()) return usage_error("simulate takes no FILE");
+    if (!is_flow_name(*flow)) {
+        return usage_error("unknown flow '" + *flow +
+                           "': use ticketing, cash-machine, reservation, loyalty or all");
+    }
+    const auto url = parse_http_url(*url_text, error);
+    if (!url) return usage_error(error);
+    if (!mw::Secret::from_text(*secret)) {
+        return fatal("the secret is not valid base64 (its text is not printed)");
+    }
+
+    mw::SimulatorOptions options;
+    options.secret = *secret;
+    options.base_path = url->path;
+    if (const std::string* id = parsed->value("--subscription-id")) options.subscription_id = *id;
+    mw::PosSimulator pos(HttpTransport(*url), options);
+
+    const mw::FlowResult result = mw::run_flow(pos, *flow);
+    if (result.flows.empty()) {
+        print_flow(pos, result);
+    } else {
+        for (const auto& one : result.flows) print_flow(pos, one);
+    }
+    std::cout << '\n'
+              << (result.success ? "all flows completed as the POS expects"
+                                 : "some flows did not complete as the POS expects")
+              << '\n';
+    std::cout.flush();
+    return result.success ? exit_ok : exit_problems;
+}
+
 // --- main ----------------------------------------------------------------------------------------
 
 /// Prints the usage text on stdout (asked for with --help).
@@ -503,6 +688,7 @@ int run(const std::vector<std::string>& args) {
     if (command == "validate") return run_validate(rest);
     if (command == "sign") return run_sign(rest);
     if (command == "verify") return run_verify(rest);
+    if (command == "simulate") return run_simulate(rest);
     return usage_error("unknown command '" + command + "'");
 }
 

@@ -186,8 +186,8 @@ struct PosExchange {
         error_request, ///< the POS's error request about the previous reply
     };
     Kind kind = Kind::event;
-    std::string event;    ///< the event name (last URL segment)
-    HttpRequest request;  ///< exactly what was sent
+    std::string event;                    ///< the event name (last URL segment)
+    HttpRequest request;                  ///< exactly what was sent
     std::optional<HttpResponse> response; ///< empty when the transport threw
     std::string transport_error;          ///< what the transport threw
     std::optional<Reply> reply;           ///< the reply as read; empty when unreadable
@@ -209,7 +209,7 @@ enum class PosStepStatus {
     poll_limit,        ///< polling did not finish within SimulatorOptions::max_polls
 };
 
-/// The wire name of a PosStepStatus value, for messages.
+/// A readable name of a PosStepStatus value, for messages and transcripts.
 constexpr std::string_view to_string(PosStepStatus s) noexcept {
     switch (s) {
     case PosStepStatus::ok: return "ok";
@@ -229,28 +229,27 @@ constexpr std::string_view to_string(PosStepStatus s) noexcept {
 /// One action at the till and everything it caused: the requests sent (re-sends, polling
 /// repeats and error requests included), the replies, and what the POS showed.
 struct PosStep {
-    std::string event;                      ///< the event name
+    std::string event; ///< the event name
     EventKind kind = EventKind::unknown;
     PosStepStatus status = PosStepStatus::ok;
-    std::string line_id;                    ///< line events: the line concerned
-    std::vector<PosExchange> exchanges;     ///< in order
-    std::vector<Dialog> dialogs;            ///< every dialog shown, in order
-    std::vector<Form> forms;                ///< every form shown, in order
-    std::vector<Message> messages;          ///< messages shown (every source)
-    std::vector<FooterEntry> receipt_footers; ///< printed on the receipt
-    std::vector<FooterEntry> bill_footers;    ///< printed on the bill
-    std::optional<ScanCodeReply> scan;        ///< the scanCode reply
+    std::string line_id;                                  ///< line events: the line concerned
+    std::vector<PosExchange> exchanges;                   ///< in order
+    std::vector<Dialog> dialogs;                          ///< every dialog shown, in order
+    std::vector<Form> forms;                              ///< every form shown, in order
+    std::vector<Message> messages;                        ///< messages shown (every source)
+    std::vector<FooterEntry> receipt_footers;             ///< printed on the receipt
+    std::vector<FooterEntry> bill_footers;                ///< printed on the bill
+    std::optional<ScanCodeReply> scan;                    ///< the scanCode reply
     std::optional<ExternalPaymentReply> external_payment; ///< the last externalPayment reply
-    std::vector<Error> reply_errors;          ///< rules replies broke (first of each was sent)
+    std::vector<Error> reply_errors;           ///< rules replies broke (first of each was sent)
     std::optional<ErrorInfo> middleware_error; ///< the middleware's error answer
-    std::vector<std::string> failures;        ///< what did not go as the POS expects
+    std::vector<std::string> failures;         ///< what did not go as the POS expects
 
     /// True when nothing went wrong (an open dialog or form is not wrong).
     bool ok() const noexcept { return failures.empty(); }
     /// The dialog waiting for the cashier, or nullptr.
     const Dialog* dialog() const noexcept {
-        return status == PosStepStatus::dialog_open && !dialogs.empty() ? &dialogs.back()
-                                                                        : nullptr;
+        return status == PosStepStatus::dialog_open && !dialogs.empty() ? &dialogs.back() : nullptr;
     }
     /// The form waiting for the cashier, or nullptr.
     const Form* form() const noexcept {
@@ -284,8 +283,8 @@ struct ExternalPaymentState {
     std::string method;
     Decimal amount;
     ExternalPaymentStatus status = ExternalPaymentStatus::none;
-    bool cancel_requested = false;     ///< requestCancelExternalPayment was sent
-    std::size_t polls = 0;             ///< pollExternalPayment calls so far
+    bool cancel_requested = false;       ///< requestCancelExternalPayment was sent
+    std::size_t polls = 0;               ///< pollExternalPayment calls so far
     std::int64_t last_answer_millis = 0; ///< simulated time of the last answer
     std::optional<Decimal> final_amount;
     std::optional<std::string> external_transaction_reference;
@@ -508,8 +507,9 @@ public:
         PrintBillRequest r;
         r.print_bill = std::move(previous_payments);
         bill_footers_.clear();
-        return send(events::PrintBill::name, EventKind::print_bill, std::move(r), {},
-                    [](PosSimulator& pos, PosStep& step) { pos.bill_footers_ = step.bill_footers; });
+        return send(
+            events::PrintBill::name, EventKind::print_bill, std::move(r), {},
+            [](PosSimulator& pos, PosStep& step) { pos.bill_footers_ = step.bill_footers; });
     }
 
     /// A custom action button is pressed; sends customAction (with the session when open).
@@ -546,8 +546,8 @@ public:
         }
         PosStep& step = steps_[pending_->step];
         std::string problem;
-        std::optional<DialogSelection> selection = selection_for(step.dialogs.back(), answer,
-                                                                 problem);
+        std::optional<DialogSelection> selection =
+            selection_for(step.dialogs.back(), answer, problem);
         if (!selection) {
             step.failures.push_back("dialog answer not possible: " + problem);
             return step;
@@ -570,8 +570,8 @@ public:
         }
         PosStep& step = steps_[pending_->step];
         std::string problem;
-        std::optional<FormSubmission> submission = submission_for(step.forms.back(), answer,
-                                                                  problem);
+        std::optional<FormSubmission> submission =
+            submission_for(step.forms.back(), answer, problem);
         if (!submission) {
             step.failures.push_back("form answer not possible: " + problem);
             return step;
@@ -639,11 +639,9 @@ public:
         payment_.amount = amount ? *amount : open_amount();
         payment_.status = ExternalPaymentStatus::awaiting_dialog;
         payment_.last_answer_millis = now_millis_;
-        PosStep& step = send_payment_event(events::StartExternalPayment::name,
-                                           EventKind::start_external_payment,
-                                           [](PosSimulator& pos, PosStep& s) {
-                                               pos.after_start(s);
-                                           });
+        PosStep& step = send_payment_event(
+            events::StartExternalPayment::name, EventKind::start_external_payment,
+            [](PosSimulator& pos, PosStep& s) { pos.after_start(s); });
         return step;
     }
 
@@ -827,8 +825,8 @@ public:
             const LineAddition& a = reply.line_additions[i];
             const std::string path = "/lineAdditions/" + std::to_string(i);
             if (additions_locked) {
-                errors.push_back({errc::line_addition_not_allowed, path,
-                                  "the session is locked for additions"});
+                errors.push_back(
+                    {errc::line_addition_not_allowed, path, "the session is locked for additions"});
             }
             if (a.line_id && !ids.insert(*a.line_id).second) {
                 errors.push_back({errc::line_id_already_exists, path + "/lineId",
@@ -1106,7 +1104,8 @@ private:
                 std::string problem;
                 std::optional<DialogSelection> sel;
                 if (answer) sel = selection_for(*reply.dialog, *answer, problem);
-                if (answer && !sel) step.failures.push_back("dialog answer not possible: " + problem);
+                if (answer && !sel)
+                    step.failures.push_back("dialog answer not possible: " + problem);
                 if (!sel) {
                     step.status = PosStepStatus::dialog_open;
                     pending_ = Pending{steps_index(step), std::move(out)};
@@ -1201,8 +1200,7 @@ private:
                 ex.pos_shows.push_back("POS shows error: " + parsed->error->code.str() + " " +
                                        parsed->error->message);
                 step.failures.push_back(step.event + ": the middleware answered HTTP 400 " +
-                                        parsed->error->code.str() + ": " +
-                                        parsed->error->message);
+                                        parsed->error->code.str() + ": " + parsed->error->message);
             } else {
                 step.failures.push_back(step.event +
                                         ": the middleware answered HTTP 400 without an error");
@@ -1211,8 +1209,7 @@ private:
         }
         const std::string_view content_type = response.header("Content-Type");
         if (content_type.substr(0, 16) != "application/json") {
-            const Error e{content_type.empty() ? errc::no_content_type
-                                               : errc::invalid_content_type,
+            const Error e{content_type.empty() ? errc::no_content_type : errc::invalid_content_type,
                           std::string(),
                           content_type.empty()
                               ? std::string("the reply has no Content-Type")
@@ -1249,8 +1246,8 @@ private:
         for (const auto& e : errors) {
             ex.pos_shows.push_back("POS rejects the reply: " + std::string(e.wire()) + " " +
                                    e.to_string());
-            step.failures.push_back(step.event + ": reply breaks a rule: " +
-                                    std::string(e.wire()) + " " + e.to_string());
+            step.failures.push_back(step.event + ": reply breaks a rule: " + std::string(e.wire()) +
+                                    " " + e.to_string());
             step.reply_errors.push_back(e);
         }
         step.status = PosStepStatus::reply_error;
@@ -1289,7 +1286,8 @@ private:
         }
         for (const auto& d : reply.line_deletions) {
             const SessionLine* l = session_.find_line(d.line_id);
-            ex.pos_shows.push_back("POS deletes line " + detail::quote_text(l ? l->text : d.line_id));
+            ex.pos_shows.push_back("POS deletes line " +
+                                   detail::quote_text(l ? l->text : d.line_id));
             erase_line(d.line_id);
             from_replies_.erase(d.line_id);
         }
@@ -1302,19 +1300,19 @@ private:
             l.ext_article_id = a.ext_article_id;
             const SimulatedArticle* article = find_article(a);
             if (article != nullptr && !l.article_number) l.article_number = article->article_number;
-            l.price_incl = a.price_incl ? *a.price_incl
-                                        : (article ? article->price_incl : Decimal());
+            l.price_incl =
+                a.price_incl ? *a.price_incl : (article ? article->price_incl : Decimal());
             l.quantity = a.quantity.value_or(Decimal(1));
-            l.text = a.text ? *a.text
-                            : (article ? article->text
-                                       : (a.article_number
-                                              ? "Article " + std::to_string(*a.article_number)
-                                              : std::string()));
+            l.text =
+                a.text
+                    ? *a.text
+                    : (article ? article->text
+                               : (a.article_number ? "Article " + std::to_string(*a.article_number)
+                                                   : std::string()));
             l.external_discount = a.external_discount;
             from_replies_.insert(l.line_id);
             ex.pos_shows.push_back("POS adds line " + detail::quote_text(l.text) + " " +
-                                   l.quantity->to_string() + " x " +
-                                   l.price_incl->to_string());
+                                   l.quantity->to_string() + " x " + l.price_incl->to_string());
             session_.lines.push_back(std::move(l));
         }
         if (reply.lock_session) {
@@ -1323,9 +1321,8 @@ private:
         }
         if (reply.lock_session_for_additions) {
             locked_for_additions_ = *reply.lock_session_for_additions;
-            ex.pos_shows.push_back(locked_for_additions_
-                                       ? "POS locks the session for additions"
-                                       : "POS unlocks the session for additions");
+            ex.pos_shows.push_back(locked_for_additions_ ? "POS locks the session for additions"
+                                                         : "POS unlocks the session for additions");
         }
         if (reply.scan_code) {
             step.scan = reply.scan_code;
@@ -1333,7 +1330,8 @@ private:
             ex.pos_shows.push_back(s.recognized ? "POS: code recognized"
                                                 : "POS: code not recognized");
             if (s.relation_number && session_open_) {
-                if (!session_.relation || session_.relation->relation_number != *s.relation_number) {
+                if (!session_.relation ||
+                    session_.relation->relation_number != *s.relation_number) {
                     Relation r;
                     r.relation_number = *s.relation_number;
                     session_.relation = r;

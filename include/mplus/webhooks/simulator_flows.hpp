@@ -30,7 +30,7 @@ struct FlowResult {
 
 /// The names run_flow() knows, `all` excluded.
 inline constexpr std::array<std::string_view, 4> flow_names = {"ticketing", "cash-machine",
-                                                                "reservation", "loyalty"};
+                                                               "reservation", "loyalty"};
 
 namespace detail {
 
@@ -155,10 +155,8 @@ inline FlowResult flow_ticketing(PosSimulator& pos) {
     FlowCheck check(pos, "ticketing");
     flow_prepare(pos);
     check.step_ok(pos.start_session(), "startSession");
-    ticketing_add(pos, check, 235, "Tour Ticket (Adult)", Decimal::from_units(1250, 2),
-                  Decimal(2));
-    ticketing_add(pos, check, 236, "Tour Ticket (Child)", Decimal::from_units(750, 2),
-                  Decimal(1));
+    ticketing_add(pos, check, 235, "Tour Ticket (Adult)", Decimal::from_units(1250, 2), Decimal(2));
+    ticketing_add(pos, check, 236, "Tour Ticket (Child)", Decimal::from_units(750, 2), Decimal(1));
     Decimal tickets;
     for (const auto& l : pos.session().lines) {
         if (l.article_number && (*l.article_number == 235 || *l.article_number == 236)) {
@@ -239,8 +237,7 @@ inline FlowResult flow_reservation(PosSimulator& pos) {
         check.expect(d->dialog_options.size() >= 3,
                      "startExternalPayment: expected at least three open reservations, got " +
                          std::to_string(d->dialog_options.size()));
-        const DialogOption* guest =
-            find_option_by_text(*d, "Mr. & Mrs. A. Nonymous (Sat-Fri)");
+        const DialogOption* guest = find_option_by_text(*d, "Mr. & Mrs. A. Nonymous (Sat-Fri)");
         if (guest == nullptr) guest = find_option_by_text(*d, "Nonymous");
         check.expect(guest != nullptr, "startExternalPayment: no reservation of "
                                        "\"Mr. & Mrs. A. Nonymous (Sat-Fri)\" in the dialog");
@@ -257,8 +254,7 @@ inline FlowResult flow_reservation(PosSimulator& pos) {
     const ExternalPaymentState& p = pos.external_payment();
     check.payment_ok(p, "pay RESERVATION");
     if (check.expect(p.confirmed(), "pay RESERVATION: expected confirmed:true")) {
-        check.expect(p.external_transaction_reference &&
-                         !p.external_transaction_reference->empty(),
+        check.expect(p.external_transaction_reference && !p.external_transaction_reference->empty(),
                      "pay RESERVATION: expected an externalTransactionReference");
         check.step_ok(pos.complete_session(), "completeSession");
     }
