@@ -11,7 +11,6 @@
 #include <system_error>
 #include <type_traits>
 #include <utility>
-#include <variant>
 #include <vector>
 
 MPLUS_WEBHOOKS_BEGIN_NAMESPACE

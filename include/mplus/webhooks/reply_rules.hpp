@@ -46,7 +46,9 @@ inline bool is_valid_color(std::string_view c) noexcept {
 }
 
 namespace detail {
-/// Collects rule violations under JSON pointer paths.
+/// Collects rule violations under JSON pointer paths. A template, like check_reply, so that a
+/// translation unit that never checks a reply does not compile the checks.
+template <class Footer>
 class RuleChecker {
 public:
     explicit RuleChecker(std::vector<Error>& out) : out_(out) {}
@@ -107,9 +109,10 @@ private:
 
 /// Every violation of the stateless reply rules by `reply` answering `context`; empty when the
 /// reply may be sent as it is.
-inline std::vector<Error> check_reply(const Reply& reply, const ReplyContext& context) {
+template <class R, detail::if_type<R, Reply> = 0>
+std::vector<Error> check_reply(const R& reply, const ReplyContext& context) {
     std::vector<Error> errors;
-    detail::RuleChecker check(errors);
+    detail::RuleChecker<Footer> check(errors);
     const EventKind ev = context.event;
 
     check.only_with(reply.receipt_footer.has_value(), ev == EventKind::complete_session,
@@ -192,8 +195,9 @@ inline std::vector<Error> check_reply(const Reply& reply, const ReplyContext& co
     return errors;
 }
 
-/// Checks `reply` for the event named `event` (see check_reply(const Reply&, const ReplyContext&)).
-inline std::vector<Error> check_reply(const Reply& reply, EventKind event) {
+/// Checks `reply` for the event `event` (see check_reply(const Reply&, const ReplyContext&)).
+template <class R, detail::if_type<R, Reply> = 0>
+std::vector<Error> check_reply(const R& reply, EventKind event) {
     ReplyContext context;
     context.event = event;
     return check_reply(reply, context);

@@ -140,7 +140,11 @@ inline std::string_view token_name(const Token& t) noexcept {
     return "value";
 }
 
-class Reader;
+template <class Json>
+class BasicReader;
+/// The reader. A template only so that its code is compiled where something is parsed, not in
+/// every translation unit that includes the model.
+using Reader = BasicReader<nlohmann::json>;
 
 /// Reads one token into the value at `target`; false stops the parse.
 using ReadFn = bool (*)(Reader&, void* target, const Token&);
@@ -169,9 +173,10 @@ struct Frame {
 ///
 /// Every reader function handed an object or array token opens exactly one frame (or stops
 /// the parse), so the frame above an array frame is always the element being read.
-class Reader {
+template <class Json>
+class BasicReader {
 public:
-    Reader(const ReadOptions& options, void* root, ReadFn root_read)
+    BasicReader(const ReadOptions& options, void* root, ReadFn root_read)
         : options_(options), pending_target_(root), pending_read_(root_read) {
         stack_.reserve(16);
     }
@@ -214,7 +219,7 @@ public:
         t.string = &v;
         return value(t);
     }
-    bool binary(nlohmann::json::binary_t&) {
+    bool binary(typename Json::binary_t&) {
         return add_error(errc::invalid_json, current_path(), "binary data") && false;
     }
     bool start_object(std::size_t) {
@@ -231,7 +236,7 @@ public:
         Frame& f = stack_.back();
         if (f.kind == Frame::Kind::object) return f.object_ops->on_key(*this, k);
         if (f.kind == Frame::Kind::capture_object) {
-            auto& obj = *static_cast<nlohmann::json*>(f.target);
+            auto& obj = *static_cast<Json*>(f.target);
             auto it = obj.find(k);
             if (it == obj.end()) it = obj.emplace(k, nullptr).first;
             it.value() = nullptr; // a repeated key: the last one wins, as in nlohmann
@@ -350,9 +355,9 @@ public:
         }
     }
 
-    /// Reads any value into the nlohmann::json at `target` (unknown fields, raw objects).
+    /// Reads any value into the Json at `target` (unknown fields, raw objects).
     static bool capture_read(Reader& r, void* target, const Token& t) {
-        auto& j = *static_cast<nlohmann::json*>(target);
+        auto& j = *static_cast<Json*>(target);
         switch (t.kind) {
         case Token::Kind::null: j = nullptr; return true;
         case Token::Kind::boolean: j = t.boolean; return true;
@@ -364,7 +369,7 @@ public:
         case Token::Kind::array: {
             if (!r.enter()) return false;
             const bool is_object = t.kind == Token::Kind::object;
-            j = is_object ? nlohmann::json::object() : nlohmann::json::array();
+            j = is_object ? Json::object() : Json::array();
             Frame f;
             f.kind = is_object ? Frame::Kind::capture_object : Frame::Kind::capture_array;
             f.target = &j;
@@ -429,7 +434,7 @@ private:
             return ok;
         }
         case Frame::Kind::capture_array: {
-            auto& j = *static_cast<nlohmann::json*>(f.target);
+            auto& j = *static_cast<Json*>(f.target);
             j.push_back(nullptr);
             const bool ok = capture_read(*this, &j.back(), t);
             if (!is_container(t)) ++stack_[depth - 1].index;
@@ -477,6 +482,11 @@ private:
 template <class T, class = void>
 struct Codec;
 
+/// Selects a codec written for exactly one type. The codecs are partial specializations so
+/// that their code is compiled only where it is used.
+template <class T, class U>
+using for_type = std::enable_if_t<std::is_same_v<T, U>>;
+
 /// Writes a value of type T.
 template <class T>
 void write_value(std::string& out, const T& v, const WriteOptions& o) {
@@ -500,8 +510,8 @@ bool has_content(const T& v) noexcept {
     }
 }
 
-template <>
-struct Codec<bool> {
+template <class T>
+struct Codec<T, for_type<T, bool>> {
     static bool read(Reader& r, void* p, const Token& t) {
         if (t.kind != Token::Kind::boolean) return r.type_error("boolean", t);
         *static_cast<bool*>(p) = t.boolean;
@@ -512,8 +522,8 @@ struct Codec<bool> {
     }
 };
 
-template <>
-struct Codec<std::int64_t> {
+template <class T>
+struct Codec<T, for_type<T, std::int64_t>> {
     static bool read(Reader& r, void* p, const Token& t) {
         auto& v = *static_cast<std::int64_t*>(p);
         switch (t.kind) {
@@ -542,8 +552,8 @@ struct Codec<std::int64_t> {
     }
 };
 
-template <>
-struct Codec<Decimal> {
+template <class T>
+struct Codec<T, for_type<T, Decimal>> {
     static bool read(Reader& r, void* p, const Token& t) {
         auto& v = *static_cast<Decimal*>(p);
         switch (t.kind) {
@@ -569,8 +579,8 @@ struct Codec<Decimal> {
     }
 };
 
-template <>
-struct Codec<std::string> {
+template <class T>
+struct Codec<T, for_type<T, std::string>> {
     static bool read(Reader& r, void* p, const Token& t) {
         if (t.kind != Token::Kind::string) return r.type_error("string", t);
         *static_cast<std::string*>(p) = std::move(*t.string);
@@ -597,10 +607,10 @@ struct Codec<OpenEnum<Values>> {
     }
 };
 
-template <>
-struct Codec<nlohmann::json> {
+template <class T>
+struct Codec<T, for_type<T, nlohmann::json>> {
     static bool read(Reader& r, void* p, const Token& t) { return Reader::capture_read(r, p, t); }
-    static void write(std::string& out, const nlohmann::json& v, const WriteOptions&) {
+    static void write(std::string& out, const T& v, const WriteOptions&) {
         write_json_value(out, v);
     }
 };
@@ -787,8 +797,9 @@ struct StructCodec {
     }
 
     /// Stores an unknown field in `extra` (strict mode also reports it).
-    static bool read_unknown(Reader& r, nlohmann::json& extra, std::string& key) {
-        if (!extra.is_object()) extra = nlohmann::json::object();
+    template <class Json>
+    static bool read_unknown(Reader& r, Json& extra, std::string& key) {
+        if (!extra.is_object()) extra = Json::object();
         auto it = extra.find(key);
         if (it == extra.end()) it = extra.emplace(key, nullptr).first;
         r.expect(&it.value(), &Reader::capture_read, it.key(), false);
@@ -797,7 +808,8 @@ struct StructCodec {
     }
 
     /// Writes the kept unknown fields, except any whose key the typed model now owns.
-    static void write_unknown(std::string& out, const nlohmann::json& extra, bool& first,
+    template <class Json>
+    static void write_unknown(std::string& out, const Json& extra, bool& first,
                               bool (*known)(std::string_view) noexcept) {
         if (!extra.is_object()) return;
         for (auto it = extra.begin(); it != extra.end(); ++it) {
@@ -814,9 +826,6 @@ struct StructCodec {
 template <class T>
 struct Codec<T, std::enable_if_t<is_described_v<T>>> : StructCodec<T> {};
 
-/// Selects a codec written for exactly one type, instantiated only where it is used.
-template <class T, class U>
-using for_type = std::enable_if_t<std::is_same_v<T, U>>;
 
 /// Parses `text` into a T; never throws.
 template <class T>
@@ -868,15 +877,15 @@ std::string serialize(const T& value, const WriteOptions& options = {}) {
 }
 
 /// nlohmann interoperability: `nlohmann::json j = value;`.
-template <class T, std::enable_if_t<detail::is_described_v<T>, int> = 0>
-void to_json(nlohmann::json& j, const T& value) {
-    j = nlohmann::json::parse(serialize(value));
+template <class Json, class T, std::enable_if_t<detail::is_described_v<T>, int> = 0>
+void to_json(Json& j, const T& value) {
+    j = Json::parse(serialize(value));
 }
 
 /// nlohmann interoperability: `j.get<T>()`; throws Exception with the first problem.
-template <class T, std::enable_if_t<detail::is_described_v<T>, int> = 0>
-void from_json(const nlohmann::json& j, T& value) {
-    value = parse<T>(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+template <class Json, class T, std::enable_if_t<detail::is_described_v<T>, int> = 0>
+void from_json(const Json& j, T& value) {
+    value = parse<T>(j.dump(-1, ' ', false, Json::error_handler_t::replace));
 }
 
 MPLUS_WEBHOOKS_END_NAMESPACE

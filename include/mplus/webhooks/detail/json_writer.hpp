@@ -103,8 +103,9 @@ inline void write_json_decimal(std::string& out, const Decimal& d) {
 }
 
 /// Appends an arbitrary JSON value; invalid UTF-8 in it is replaced, never thrown about.
-inline void write_json_value(std::string& out, const nlohmann::json& j) {
-    out.append(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+template <class Json>
+void write_json_value(std::string& out, const Json& j) {
+    out.append(j.dump(-1, ' ', false, Json::error_handler_t::replace));
 }
 
 } // namespace detail
