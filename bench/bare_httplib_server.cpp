@@ -1,0 +1,82 @@
+// The baseline of http_rps.sh: an addSessionLine endpoint on cpp-httplib and nlohmann, no SDK.
+// SPDX-License-Identifier: MIT
+//
+//   bare_httplib_server --port N --secret BASE64 [--no-tcp-nodelay]
+//
+// The same server settings as mplus-example-httplib (127.0.0.1, TCP_NODELAY on, cpp-httplib's
+// default thread pool and keep-alive, the same 4 MiB transport body cap) and the same handler
+// work done by hand (bench/hand_written.hpp: checks, HMAC through the SDK's Secret, parse, the
+// reply built, dumped and signed). Every POST is treated as addSessionLine. --no-tcp-nodelay
+// leaves cpp-httplib's default (Nagle on), to show what that costs.
+#include "../examples/common/options.hpp"
+#include "../examples/common/stop_signals.hpp"
+#include "hand_written.hpp"
+
+#include <mplus/webhooks/signature.hpp>
+
+#include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <optional>
+#include <thread>
+#include <utility>
+#include <vector>
+
+int main(int argc, char** argv) {
+    bool nodelay = true;
+    std::vector<char*> args;
+    for (int i = 0; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--no-tcp-nodelay") == 0) {
+            nodelay = false;
+        } else {
+            args.push_back(argv[i]);
+        }
+    }
+    const example::Options options =
+        example::parse_options(static_cast<int>(args.size()), args.data());
+    const std::optional<mplus::webhooks::Secret> secret =
+        mplus::webhooks::Secret::from_text(options.secret);
+    if (!secret) example::usage(argv[0], "--secret is not base64");
+
+    httplib::Server server;
+    server.set_tcp_nodelay(nodelay);
+    server.set_payload_max_length(example::transport_body_limit);
+    server.Post(".*", [&secret](const httplib::Request& req, httplib::Response& res) {
+        const auto signature = req.headers.find("X-Mplus-Signature");
+        bench::PlainResponse r = bench::hand_written_add_session_line(
+            *secret, req.method, req.get_header_value("Content-Type"),
+            signature != req.headers.end() ? &signature->second : nullptr, req.body);
+        res.status = r.status;
+        res.set_header("X-Mplus-Signature", r.signature);
+        res.set_content(std::move(r.body), "application/json");
+    });
+
+    std::signal(SIGPIPE, SIG_IGN);
+    std::atomic<bool> listen_returned{false};
+    example::StopOnSignal stopper([&] {
+        while (!server.is_running() && !listen_returned) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        server.stop();
+    });
+    int port = options.port;
+    if (port == 0) {
+        port = server.bind_to_any_port("127.0.0.1");
+    } else if (!server.bind_to_port("127.0.0.1", port)) {
+        port = -1;
+    }
+    if (port <= 0) {
+        std::fprintf(stderr, "%s: cannot listen on 127.0.0.1:%u\n", argv[0], options.port);
+        stopper.release();
+        return 1;
+    }
+    example::announce(static_cast<unsigned short>(port));
+    const bool clean = server.listen_after_bind();
+    listen_returned = true;
+    if (!stopper.signalled()) stopper.release();
+    return clean || stopper.signalled() ? 0 : 1;
+}
