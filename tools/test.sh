@@ -65,11 +65,11 @@ format_check() {
 
 # run_config <name> <c++ compiler> <c++ standard> [key=value...]
 #   build_type=Debug|Release  sanitize="address;undefined"|thread  full=ON (examples, packaging)
-#   target=<build target>     label=<ctest label>
+#   target=<build target>     label=<ctest label>  fuzz=ON (libFuzzer targets, clang only)
 run_config() {
     local name=$1 cxx=$2 std=$3
     shift 3
-    local build_type=Debug sanitize="" full=OFF target="" label="" kv
+    local build_type=Debug sanitize="" full=OFF target="" label="" fuzz=OFF kv
     for kv in "$@"; do
         case "$kv" in
         build_type=*) build_type="${kv#*=}" ;;
@@ -77,6 +77,7 @@ run_config() {
         full=*) full="${kv#*=}" ;;
         target=*) target="${kv#*=}" ;;
         label=*) label="${kv#*=}" ;;
+        fuzz=*) fuzz="${kv#*=}" ;;
         *) echo "run_config: unknown setting $kv" >&2; exit 2 ;;
         esac
     done
@@ -93,6 +94,7 @@ run_config() {
         -DMPLUS_WEBHOOKS_BUILD_TOOLS=ON \
         -DMPLUS_WEBHOOKS_BUILD_EXAMPLES="$full" \
         -DMPLUS_WEBHOOKS_PACKAGING_TESTS="$full" \
+        -DMPLUS_WEBHOOKS_FUZZ="$fuzz" \
         -DMPLUS_WEBHOOKS_INSTALL=ON
 
     step "$name: build${target:+ $target}"
@@ -129,6 +131,10 @@ if [[ "${MPLUS_WEBHOOKS_QUICK:-0}" != 1 ]]; then
     else
         step "tsan: no tests/concurrency_*_test.cpp, skipped"
     fi
+    # libFuzzer targets: replay the seed corpora, then fuzz each target for 20 s on a temporary
+    # copy of its corpus (tests/fuzz; the long run is bash tests/fuzz/run.sh 600).
+    run_config fuzz clang++ 17 build_type=RelWithDebInfo fuzz=ON \
+        target=mplus_webhooks_fuzzers label=fuzz
     print_summary
 fi
 

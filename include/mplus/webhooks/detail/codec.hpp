@@ -830,6 +830,15 @@ struct Codec<T, std::enable_if_t<is_described_v<T>>> : StructCodec<T> {};
 /// Parses `text` into a T; never throws.
 template <class T>
 Result<T> read_json(std::string_view text, const ReadOptions& options) {
+    // nlohmann's lexer takes a NUL byte for the end of the input (it also parses C strings), so
+    // `{...}\0junk` would read as `{...}` and the rest would never be looked at. JSON text
+    // never holds a raw NUL (inside strings it must be escaped), so refuse it up front.
+    const std::size_t nul = text.find('\0');
+    if (nul != std::string_view::npos) {
+        return Result<T>(Error{errc::invalid_json, std::string(),
+                               "NUL byte at offset " + std::to_string(nul) +
+                                   " (JSON text must escape it as \\u0000)"});
+    }
     T value{};
     Reader reader(options, &value, &Codec<T>::read);
     try {
