@@ -809,17 +809,6 @@ inline constexpr bool is_async_handler_v =
     std::is_invocable_v<const F&, const Request&, RequestContext&, Responder> ||
     std::is_invocable_v<const F&, const Request&, Responder>;
 
-/// `externalPayment.externalPaymentId` of a request, moved out when `Request` has one.
-template <class Request>
-std::string take_external_payment_id(Request& request) {
-    if constexpr (std::is_same_v<Request, ExternalPaymentRequest>) {
-        return std::move(request.external_payment.external_payment_id);
-    } else {
-        (void)request;
-        return std::string();
-    }
-}
-
 } // namespace detail
 
 /// The one-shot answer of an asynchronous handler: call reply() once, from any thread.
@@ -886,21 +875,16 @@ public:
         core_->slots[static_cast<std::size_t>(Event::kind)] =
             [f = std::move(handler)](const std::shared_ptr<const detail::Core>& self,
                                      detail::Exchange& x) {
-                Result<Request> parsed =
-                    try_parse<Request>(x.request.body, self->config.read_options);
-                if (!parsed.ok()) return self->on_parse_failure(x, parsed.errors());
-                Request& request = *parsed;
-                set_flags(x, request);
+                Result<Request> parsed = read_request<Request>(*self, x);
+                if (!parsed.ok()) return;
+                const Request& request = *parsed;
                 const bool timed = static_cast<bool>(self->metrics_hook);
                 const auto start = timed ? std::chrono::steady_clock::now()
                                          : std::chrono::steady_clock::time_point();
-                Reply reply = call_sync(f, std::as_const(request), x.context);
+                Reply reply = call_sync(f, request, x.context);
                 if (timed) x.out.handler_time = detail::since(start);
-                ReplyContext rc;
-                rc.event = Event::kind;
-                rc.polling = x.context.polling;
-                rc.external_payment_id = detail::take_external_payment_id(request);
-                detail::Core::deliver(x, self->reply_response(x.out, rc, std::move(reply)));
+                detail::Core::deliver(x, self->reply_response(x.out, reply_context<Event>(x, request),
+                                                              std::move(reply)));
             };
         return *this;
     }
@@ -917,18 +901,11 @@ public:
         core_->slots[static_cast<std::size_t>(Event::kind)] =
             [f = std::move(handler)](const std::shared_ptr<const detail::Core>& self,
                                      detail::Exchange& x) {
-                Result<Request> parsed =
-                    try_parse<Request>(x.request.body, self->config.read_options);
-                if (!parsed.ok()) return self->on_parse_failure(x, parsed.errors());
-                Request& request = *parsed;
-                set_flags(x, request);
-                ReplyContext rc;
-                rc.event = Event::kind;
-                rc.polling = x.context.polling;
-                if constexpr (std::is_same_v<Request, ExternalPaymentRequest>) {
-                    rc.external_payment_id = request.external_payment.external_payment_id;
-                }
-                auto state = std::make_shared<detail::PendingReply>(self, x, std::move(rc));
+                Result<Request> parsed = read_request<Request>(*self, x);
+                if (!parsed.ok()) return;
+                const Request& request = *parsed;
+                auto state = std::make_shared<detail::PendingReply>(
+                    self, x, reply_context<Event>(x, request));
                 // The sink is detached only once the state exists: if making it fails, the
                 // sink still holds the callback and the failure can be answered through it.
                 state->set_done(x.sink.detach());
@@ -937,9 +914,9 @@ public:
                 Responder responder(std::move(state));
                 if constexpr (std::is_invocable_v<const F&, const Request&, RequestContext&,
                                                   Responder>) {
-                    f(std::as_const(request), x.context, std::move(responder));
+                    f(request, x.context, std::move(responder));
                 } else {
-                    f(std::as_const(request), std::move(responder));
+                    f(request, std::move(responder));
                 }
             };
         return *this;
@@ -1037,12 +1014,32 @@ public:
     }
 
 private:
+    /// Reads the request of exchange `x` and records its blocking and polling flags; a request
+    /// that does not parse has been answered when this returns.
     template <class Request>
-    static void set_flags(detail::Exchange& x, const Request& request) noexcept {
-        x.context.blocking = request.event.blocking();
-        x.context.polling = request.event.polling();
+    static Result<Request> read_request(const detail::Core& core, detail::Exchange& x) {
+        Result<Request> parsed = try_parse<Request>(x.request.body, core.config.read_options);
+        if (!parsed.ok()) {
+            core.on_parse_failure(x, parsed.errors());
+            return parsed;
+        }
+        x.context.blocking = parsed->event.blocking();
+        x.context.polling = parsed->event.polling();
         x.out.blocking = x.context.blocking;
         x.out.polling = x.context.polling;
+        return parsed;
+    }
+
+    /// What the reply to `request` of `Event` is checked against.
+    template <class Event, class Request>
+    static ReplyContext reply_context(const detail::Exchange& x, const Request& request) {
+        ReplyContext rc;
+        rc.event = Event::kind;
+        rc.polling = x.context.polling;
+        if constexpr (std::is_same_v<Request, ExternalPaymentRequest>) {
+            rc.external_payment_id = request.external_payment.external_payment_id;
+        }
+        return rc;
     }
 
     template <class F, class Request>

@@ -52,6 +52,12 @@ constexpr std::string_view event_name_from_path(std::string_view path) noexcept 
     return slash == std::string_view::npos ? path : path.substr(slash + 1);
 }
 
+/// The value of the first header of `headers` named `name`; "" when absent.
+inline std::string_view header_value(const std::vector<Header>& headers,
+                                     std::string_view name) noexcept {
+    const Header* h = find_header(headers, name);
+    return h != nullptr ? std::string_view(h->value) : std::string_view();
+}
 } // namespace detail
 
 /// An HTTP request as the dispatcher needs it: method, path, headers and the raw body bytes.
@@ -66,8 +72,7 @@ struct HttpRequest {
 
     /// The value of the first header named `name` (case-insensitive); "" when absent.
     std::string_view header(std::string_view name) const noexcept {
-        const Header* h = detail::find_header(headers, name);
-        return h != nullptr ? std::string_view(h->value) : std::string_view();
+        return detail::header_value(headers, name);
     }
     /// True when a header named `name` is present (case-insensitive), even with an empty value.
     bool has_header(std::string_view name) const noexcept {
@@ -83,8 +88,7 @@ struct HttpResponse {
 
     /// The value of the first header named `name` (case-insensitive); "" when absent.
     std::string_view header(std::string_view name) const noexcept {
-        const Header* h = detail::find_header(headers, name);
-        return h != nullptr ? std::string_view(h->value) : std::string_view();
+        return detail::header_value(headers, name);
     }
     /// True when a header named `name` is present (case-insensitive).
     bool has_header(std::string_view name) const noexcept {

@@ -1,0 +1,188 @@
+// mplus-demo-middleware: the four seed flows (ticketing, cash machine, reservation, loyalty) in
+// one webhook middleware on cpp-httplib, with its state in SQLite.
+// SPDX-License-Identifier: MIT
+//
+//   mplus-demo-middleware --port N --secret BASE64 [--subscription-id ID] [--data DIR]
+//                         [--now ISO-8601]
+//
+// Listens on 127.0.0.1 only; POST /webhooks/<eventName>. The state lives in DIR/demo.sqlite
+// (DIR defaults to ./mplus-demo-data and is created), so a middleware killed at any point
+// restarts where it was. --now fixes the clock (and the till's UTC offset), so the ticket
+// slots offered are predictable. SIGINT or SIGTERM stops it (exit status 0).
+#include "../common/handlers.hpp"
+#include "../common/httplib_glue.hpp"
+#include "../common/options.hpp"
+#include "../common/stop_signals.hpp"
+#include "../flows/demo_middleware.hpp"
+#include "../flows/sqlite_store.hpp"
+
+#include <mplus/webhooks/dispatcher.hpp>
+#include <mplus/webhooks/timestamp.hpp>
+
+#include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <ctime>
+#include <exception>
+#include <filesystem>
+#include <optional>
+#include <pthread.h>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+namespace {
+
+/// The options only this program has; the shared ones are left for example::parse_options.
+struct DemoOptions {
+    std::string data_dir = "./mplus-demo-data";
+    std::optional<mplus::webhooks::Timestamp> now;
+};
+
+[[noreturn]] void demo_usage(const char* program, const std::string& problem) {
+    std::fprintf(stderr,
+                 "%s: %s\nusage: %s --port N --secret BASE64 [--subscription-id ID] "
+                 "[--data DIR] [--now ISO-8601]\n"
+                 "  --data DIR      where the SQLite state lives (default ./mplus-demo-data)\n"
+                 "  --now TIME      fixed clock, e.g. 2024-05-01T10:15:00+02:00\n",
+                 program, problem.c_str(), program);
+    std::exit(2);
+}
+
+/// Takes --data and --now out of argv (compacting it) and returns them.
+DemoOptions take_demo_options(int& argc, char** argv) {
+    DemoOptions demo;
+    int out = 1;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        if (arg == "--data" || arg == "--now") {
+            if (i + 1 >= argc) demo_usage(argv[0], "missing value after " + std::string(arg));
+            const std::string value = argv[++i];
+            if (arg == "--data") {
+                if (value.empty()) demo_usage(argv[0], "--data is empty");
+                demo.data_dir = value;
+            } else {
+                demo.now = mplus::webhooks::parse_timestamp(value);
+                if (!demo.now || demo.now->date_only) {
+                    demo_usage(argv[0], "--now is not an ISO-8601 date and time: " + value);
+                }
+            }
+            continue;
+        }
+        argv[out++] = argv[i];
+    }
+    argc = out;
+    return demo;
+}
+
+/// This machine's UTC offset in minutes now (the till's, when --now does not say).
+int local_offset_minutes() {
+    const std::time_t t = std::time(nullptr);
+    std::tm local{};
+    if (localtime_r(&t, &local) == nullptr) return 0;
+    return static_cast<int>(local.tm_gmtoff / 60);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    // The payment flows start threads of their own (the cash machine, timers): SIGINT and
+    // SIGTERM must be blocked before, or the kernel may deliver them to such a thread, whose
+    // default action kills the process instead of stopping it cleanly (StopOnSignal waits for
+    // them with sigwait).
+    // A shell starts background jobs with SIGINT ignored; sigwait never sees an ignored
+    // signal, so take the default disposition back first.
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+    const DemoOptions demo = take_demo_options(argc, argv);
+    const example::Options options = example::parse_options(argc, argv);
+    mplus::webhooks::Dispatcher dispatcher(example::make_config(options, argv[0]));
+
+    std::error_code ec;
+    std::filesystem::create_directories(demo.data_dir, ec);
+    if (ec) {
+        std::fprintf(stderr, "%s: cannot create %s: %s\n", argv[0], demo.data_dir.c_str(),
+                     ec.message().c_str());
+        return 1;
+    }
+    std::optional<mplus_demo::SqliteStore> store;
+    try {
+        store.emplace((std::filesystem::path(demo.data_dir) / "demo.sqlite").string());
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "%s: %s\n", argv[0], e.what());
+        return 1;
+    }
+
+    mplus_demo::FlowEnv env{*store, {}, 0};
+    if (demo.now) {
+        const std::int64_t fixed = demo.now->unix_millis;
+        env.now_millis = [fixed] { return fixed; };
+        env.utc_offset_minutes = demo.now->offset_minutes.value_or(0);
+    } else {
+        env.now_millis = [] {
+            return static_cast<std::int64_t>(
+                std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count());
+        };
+        env.utc_offset_minutes = local_offset_minutes();
+    }
+    std::optional<mplus_demo::DemoMiddleware> middleware;
+    try {
+        middleware.emplace(env);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "%s: %s\n", argv[0], e.what());
+        return 1;
+    }
+    middleware->attach(dispatcher);
+
+    httplib::Server server;
+    // Without TCP_NODELAY every reply waits about 40 ms for the client's delayed ACK.
+    server.set_tcp_nodelay(true);
+    server.set_payload_max_length(example::transport_body_limit);
+    // pollExternalPayment is a long poll that holds a thread for up to about 25 s: keep
+    // enough threads for a few tills polling while others sell.
+    server.new_task_queue = [] { return new httplib::ThreadPool(32); };
+    server.Post("/webhooks/.*", [&dispatcher](const httplib::Request& req, httplib::Response& res) {
+        example::to_httplib_response(dispatcher.handle(example::to_http_request(req)), res);
+    });
+
+    std::signal(SIGPIPE, SIG_IGN); // a client that hangs up mid-reply must not kill us
+    std::atomic<bool> listen_returned{false};
+    example::StopOnSignal stopper([&] {
+        // A signal between bind and listen: wait until stop() can take effect.
+        while (!server.is_running() && !listen_returned) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        server.stop();
+    });
+
+    int port = options.port;
+    if (port == 0) {
+        port = server.bind_to_any_port("127.0.0.1");
+    } else if (!server.bind_to_port("127.0.0.1", port)) {
+        port = -1;
+    }
+    if (port <= 0) {
+        std::fprintf(stderr, "%s: cannot listen on 127.0.0.1:%u\n", argv[0], options.port);
+        stopper.release();
+        return 1;
+    }
+    example::announce(static_cast<unsigned short>(port));
+    const bool clean = server.listen_after_bind();
+    listen_returned = true;
+    if (!stopper.signalled()) stopper.release();
+    return clean || stopper.signalled() ? 0 : 1;
+}

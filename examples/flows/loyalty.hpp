@@ -1,0 +1,399 @@
+// Loyalty vouchers: a card or relation identifies the customer, completeSession earns points,
+// points become vouchers printed as QR codes, and a scanned voucher discounts a line once.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "flow.hpp"
+#include "flow_support.hpp"
+#include "store.hpp"
+
+#include <mplus/webhooks/decimal.hpp>
+#include <mplus/webhooks/replies.hpp>
+#include <mplus/webhooks/requests.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace mplus_demo {
+
+/// How the loyalty programme works.
+struct LoyaltyConfig {
+    std::string card_prefix = "LOY";    ///< scanned codes with this prefix are loyalty cards
+    std::string voucher_prefix = "VCH"; ///< scanned codes with this prefix are vouchers
+    std::int64_t points_per_euro = 1;   ///< points per whole euro paid
+    std::int64_t voucher_threshold = 100; ///< points exchanged for one voucher
+    mw::Decimal voucher_value = mw::Decimal(5); ///< the discount of one voucher
+    /// What the store holds on first start: this card with one open voucher.
+    std::string seed_card = "LOY0001";
+    std::string seed_voucher = "VCH0001";
+};
+
+/// Loyalty vouchers (cards `LOY...`, vouchers `VCH...` by default).
+///
+/// Store tables: `loyalty_accounts` (account id -> points; the id is the card code, or
+/// `REL<number>` for a relation without a card), `loyalty_relations` (relation number ->
+/// account id), `loyalty_vouchers` (code -> value, status `open`/`redeemed`, and while a sale
+/// uses it the session and line in `heldBy`), `loyalty_sessions` (sessionId -> the customer,
+/// and once completed the receipt footer, so that a repeated completeSession neither earns
+/// twice nor redeems twice), `loyalty_meta` and the counter `voucher`.
+class LoyaltyFlow : public SessionFlow {
+public:
+    /// A loyalty programme keeping its state in `env.store`; seeds it on first start.
+    explicit LoyaltyFlow(FlowEnv env, LoyaltyConfig config = {})
+        : env_(std::move(env)), config_(std::move(config)) {
+        env_.store.transact([&](Transaction& tx) {
+            if (tx.get("loyalty_meta", "seeded")) return;
+            tx.put("loyalty_accounts", config_.seed_card,
+                   nlohmann::json{{"points", 0}, {"name", "Card " + config_.seed_card}});
+            tx.put("loyalty_vouchers", config_.seed_voucher,
+                   nlohmann::json{{"account", config_.seed_card},
+                                  {"value", decimal_text(config_.voucher_value)},
+                                  {"status", "open"}});
+            // The seeded voucher is number 1: issued vouchers continue after it.
+            tx.put("counters", "voucher", nlohmann::json{{"next", 2}});
+            tx.put("loyalty_meta", "seeded", nlohmann::json{{"at", now_text()}});
+        });
+    }
+
+    std::string_view name() const override { return "loyalty"; }
+
+    /// The points of account `account` (0 when there is none).
+    std::int64_t points(const std::string& account) {
+        return env_.store.with([&](Transaction& tx) {
+            const auto doc = tx.get("loyalty_accounts", account);
+            return doc ? doc->value("points", std::int64_t{0}) : std::int64_t{0};
+        });
+    }
+
+    bool on_scan_code(const mw::ScanCodeRequest& request, mw::Reply& reply) override {
+        const std::string& code = request.scan_code.scanned_code;
+        if (starts_with(code, config_.card_prefix)) {
+            reply.scan_code.emplace();
+            reply.scan_code->recognized = true;
+            env_.store.transact([&](Transaction& tx) {
+                identify(tx, request, code, "card", reply);
+                if (request.dialog) apply_selected(tx, request, reply);
+            });
+            return true;
+        }
+        if (starts_with(code, config_.voucher_prefix)) {
+            reply.scan_code.emplace();
+            reply.scan_code->recognized = true;
+            env_.store.transact([&](Transaction& tx) { scan_voucher(tx, request, code, reply); });
+            return true;
+        }
+        return false;
+    }
+
+    void on_select_relation(const mw::SelectRelationRequest& request, mw::Reply& reply) override {
+        const std::string& session_id = request.session.session_id;
+        env_.store.transact([&](Transaction& tx) {
+            const auto& relation = request.select_relation.relation;
+            if (!relation) {
+                // Deselected: forget the customer only when the relation was how we knew them.
+                auto session = tx.get("loyalty_sessions", session_id);
+                if (session && session->value("source", std::string()) == "relation") {
+                    session->erase("account");
+                    session->erase("source");
+                    tx.put("loyalty_sessions", session_id, *session);
+                }
+                return;
+            }
+            const std::string key = std::to_string(relation->relation_number);
+            std::string account = "REL" + key;
+            if (const auto linked = tx.get("loyalty_relations", key)) {
+                account = linked->value("account", account);
+            } else {
+                tx.put("loyalty_relations", key, nlohmann::json{{"account", account}});
+            }
+            if (!tx.get("loyalty_accounts", account)) {
+                tx.put("loyalty_accounts", account,
+                       nlohmann::json{{"points", 0}, {"name", relation->name.value_or(account)},
+                                      {"relation", relation->relation_number}});
+            }
+            identify(tx, request, account, "relation", reply);
+            if (request.dialog) apply_selected(tx, request, reply);
+        });
+    }
+
+    void on_remove_session_line(const mw::RemoveSessionLineRequest& request,
+                                mw::Reply& reply) override {
+        const std::string& line_id = request.remove_session_line.line.line_id;
+        env_.store.transact([&](Transaction& tx) {
+            for (auto& [code, voucher] : vouchers_held_by(tx, request.session.session_id)) {
+                if (voucher["heldBy"].value("line", std::string()) != line_id) continue;
+                voucher.erase("heldBy");
+                tx.put("loyalty_vouchers", code, voucher);
+                reply.add_message("Voucher " + code + " is free again.");
+            }
+        });
+    }
+
+    void on_cancel_session(const mw::SessionRequest& request, mw::Reply&) override {
+        const std::string& session_id = request.session.session_id;
+        env_.store.transact([&](Transaction& tx) {
+            for (auto& [code, voucher] : vouchers_held_by(tx, session_id)) {
+                voucher.erase("heldBy");
+                tx.put("loyalty_vouchers", code, voucher);
+            }
+            tx.erase("loyalty_sessions", session_id);
+        });
+    }
+
+    void on_complete_session(const mw::CompleteSessionRequest& request,
+                             mw::Reply& reply) override {
+        const std::string& session_id = request.session.session_id;
+        nlohmann::json footer = nlohmann::json::array();
+        // Points, redemptions and new vouchers: all in one transaction, so that a crash leaves
+        // either all of them or none, and a repeat finds the sale completed.
+        env_.store.transact([&](Transaction& tx) {
+            nlohmann::json session =
+                tx.get("loyalty_sessions", session_id).value_or(nlohmann::json::object());
+            if (session.value("completed", false)) {
+                footer = session.value("footer", nlohmann::json::array());
+                return;
+            }
+            for (auto& [code, voucher] : vouchers_held_by(tx, session_id)) {
+                const std::string line = voucher["heldBy"].value("line", std::string());
+                const mw::SessionLine* l = request.session.find_line(line);
+                voucher.erase("heldBy");
+                if (l != nullptr && l->external_discount &&
+                    l->external_discount->discount_id.value_or("") == discount_id(code)) {
+                    voucher["status"] = "redeemed";
+                    voucher["redeemedIn"] = session_id;
+                    voucher["redeemedAt"] = now_text();
+                }
+                tx.put("loyalty_vouchers", code, voucher);
+            }
+            std::string account = session.value("account", std::string());
+            if (account.empty() && request.session.relation) {
+                const auto linked = tx.get("loyalty_relations",
+                                           std::to_string(request.session.relation->relation_number));
+                if (linked) account = linked->value("account", std::string());
+            }
+            auto account_doc = account.empty() ? std::nullopt : tx.get("loyalty_accounts", account);
+            if (account_doc) {
+                mw::Decimal paid;
+                for (const auto& p : request.complete_session.payments) paid += p.amount;
+                const std::int64_t earned =
+                    paid > mw::Decimal()
+                        ? paid.round(0, mw::Rounding::down).mantissa() * config_.points_per_euro
+                        : 0;
+                std::int64_t balance = account_doc->value("points", std::int64_t{0}) + earned;
+                std::vector<std::string> issued;
+                while (config_.voucher_threshold > 0 && balance >= config_.voucher_threshold) {
+                    balance -= config_.voucher_threshold;
+                    const std::string code =
+                        numbered(config_.voucher_prefix, next_number(tx, "voucher"));
+                    tx.put("loyalty_vouchers", code,
+                           nlohmann::json{{"account", account},
+                                          {"value", decimal_text(config_.voucher_value)},
+                                          {"status", "open"},
+                                          {"issuedIn", session_id},
+                                          {"issuedAt", now_text()}});
+                    issued.push_back(code);
+                }
+                (*account_doc)["points"] = balance;
+                tx.put("loyalty_accounts", account, *account_doc);
+                footer.push_back(footer_doc("Loyalty " + account + ": +" + std::to_string(earned) +
+                                                " points, balance " + std::to_string(balance),
+                                            "", "", false));
+                for (const auto& code : issued) {
+                    footer.push_back(footer_doc("Loyalty voucher: EUR " +
+                                                    money_text(config_.voucher_value) +
+                                                    " off your next visit",
+                                                code, code, true));
+                }
+            }
+            session["completed"] = true;
+            session["footer"] = footer;
+            tx.put("loyalty_sessions", session_id, session);
+        });
+        add_footer_entries(reply, footer);
+    }
+
+private:
+    static bool starts_with(std::string_view s, std::string_view prefix) {
+        return !prefix.empty() && s.substr(0, prefix.size()) == prefix;
+    }
+    /// The external discount id of voucher `code`.
+    static std::string discount_id(const std::string& code) { return "loyalty-" + code; }
+
+    std::string now_text() const {
+        return mw::format_timestamp(env_.now_millis(), env_.utc_offset_minutes);
+    }
+
+    std::vector<std::pair<std::string, nlohmann::json>> vouchers_held_by(
+        Transaction& tx, const std::string& session_id) {
+        std::vector<std::pair<std::string, nlohmann::json>> out;
+        for (auto& [code, v] : tx.list("loyalty_vouchers")) {
+            const auto held = v.find("heldBy");
+            if (held != v.end() && held->value("session", std::string()) == session_id) {
+                out.emplace_back(code, v);
+            }
+        }
+        return out;
+    }
+
+    /// Remembers `account` as the sale's customer and tells the cashier about the account. A
+    /// card seen for the first time is enrolled (cards are handed out blank).
+    void identify(Transaction& tx, const mw::SessionRequest& request, const std::string& account,
+                  const char* source, mw::Reply& reply) {
+        const std::string& session_id = request.session.session_id;
+        auto doc = tx.get("loyalty_accounts", account);
+        if (!doc) {
+            doc = nlohmann::json{{"points", 0}, {"name", "Card " + account}};
+            tx.put("loyalty_accounts", account, *doc);
+            reply.add_message("New loyalty card " + account + " registered.");
+        }
+        nlohmann::json session =
+            tx.get("loyalty_sessions", session_id).value_or(nlohmann::json::object());
+        session["account"] = account;
+        session["source"] = source;
+        tx.put("loyalty_sessions", session_id, session);
+        if (reply.scan_code && doc->contains("relation")) {
+            reply.scan_code->relation_number = (*doc)["relation"].get<std::int64_t>();
+        }
+
+        std::vector<std::string> open;
+        for (const auto& [code, v] : tx.list("loyalty_vouchers")) {
+            if (v.value("account", std::string()) == account &&
+                v.value("status", std::string()) == "open" && !v.contains("heldBy")) {
+                open.push_back(code);
+            }
+        }
+        std::string text = "Loyalty " + account + ": " +
+                           std::to_string(doc->value("points", std::int64_t{0})) + " points";
+        if (open.size() == 1) text += ", open voucher " + open.front() + " (scan it to use it)";
+        reply.add_message(text + ".");
+        // Several vouchers: let the cashier pick instead of hunting for the right paper.
+        if (open.size() > 1 && !request.dialog) {
+            mw::Dialog dialog;
+            dialog.dialog_title = "Use a voucher of " + account + "?";
+            for (const auto& code : open) {
+                dialog.add_option(voucher_number(code), code + " (EUR " +
+                                                            money_text(voucher_value(tx, code)) +
+                                                            " off)");
+            }
+            reply.dialog = std::move(dialog);
+        }
+    }
+
+    /// The number in a voucher code (`VCH0007` -> 7): the option id in the voucher dialog.
+    std::int64_t voucher_number(const std::string& code) const {
+        std::int64_t n = 0;
+        for (char c : code.substr(config_.voucher_prefix.size())) {
+            if (c < '0' || c > '9') return 0;
+            n = n * 10 + (c - '0');
+        }
+        return n;
+    }
+
+    mw::Decimal voucher_value(Transaction& tx, const std::string& code) {
+        const auto v = tx.get("loyalty_vouchers", code);
+        return v ? decimal_of(*v, "value") : mw::Decimal();
+    }
+
+    /// Applies the vouchers chosen in the dialog (a re-send of scanCode or selectRelation).
+    void apply_selected(Transaction& tx, const mw::SessionRequest& request, mw::Reply& reply) {
+        for (std::int64_t id : request.dialog->selected_dialog_option_ids) {
+            apply_voucher(tx, request, numbered(config_.voucher_prefix, id), reply);
+        }
+    }
+
+    void scan_voucher(Transaction& tx, const mw::ScanCodeRequest& request, const std::string& code,
+                      mw::Reply& reply) {
+        const auto voucher = tx.get("loyalty_vouchers", code);
+        if (voucher) {
+            // The voucher names its owner: the customer is known from now on if not before.
+            auto session = tx.get("loyalty_sessions", request.session.session_id)
+                               .value_or(nlohmann::json::object());
+            if (!session.contains("account")) {
+                session["account"] = voucher->value("account", std::string());
+                session["source"] = "voucher";
+                tx.put("loyalty_sessions", request.session.session_id, session);
+            }
+        }
+        apply_voucher(tx, request, code, reply);
+    }
+
+    /// Applies voucher `code` to the sale's largest undiscounted line, or says why not.
+    void apply_voucher(Transaction& tx, const mw::SessionRequest& request, const std::string& code,
+                       mw::Reply& reply) {
+        const std::string& session_id = request.session.session_id;
+        auto voucher = tx.get("loyalty_vouchers", code);
+        if (!voucher) {
+            reply.add_message("Voucher " + code + " is not known.");
+            return;
+        }
+        if (voucher->value("status", std::string()) == "redeemed") {
+            reply.add_message("Voucher " + code + " was already used on " +
+                              voucher->value("redeemedAt", std::string("an earlier sale")) +
+                              ": no discount.");
+            return;
+        }
+        if (const auto held = voucher->find("heldBy"); held != voucher->end()) {
+            if (held->value("session", std::string()) != session_id) {
+                reply.add_message("Voucher " + code + " is in use in another sale: no discount.");
+                return;
+            }
+            if (request.session.find_line(held->value("line", std::string())) != nullptr) {
+                // A repeat of the request that applied it: the same change again.
+                discount_line(code, held->value("line", std::string()), decimal_of(*held, "amount"),
+                              reply);
+                return;
+            }
+        }
+        const mw::SessionLine* target = nullptr;
+        mw::Decimal target_total;
+        for (const auto& l : request.session.lines) {
+            if (l.external_discount || (l.discount_amount && !l.discount_amount->is_zero()) ||
+                (l.discount_percentage && !l.discount_percentage->is_zero())) {
+                continue; // a line takes one discount only (LINE_ALREADY_HAS_DISCOUNT)
+            }
+            const mw::Decimal total =
+                l.price_incl.value_or(mw::Decimal()) * l.quantity.value_or(mw::Decimal(1));
+            if (total > target_total) {
+                target = &l;
+                target_total = total;
+            }
+        }
+        if (target == nullptr) {
+            reply.add_message("Voucher " + code +
+                              ": no line to apply it to; add the items first, then scan it.");
+            return;
+        }
+        const mw::Decimal value = std::min(decimal_of(*voucher, "value"), target_total);
+        (*voucher)["heldBy"] = nlohmann::json{{"session", session_id},
+                                              {"line", target->line_id},
+                                              {"amount", decimal_text(value)}};
+        tx.put("loyalty_vouchers", code, *voucher);
+        discount_line(code, target->line_id, value, reply);
+        reply.add_message("Voucher " + code + ": EUR " + money_text(value) + " off " +
+                          target->text + ".");
+    }
+
+    void discount_line(const std::string& code, const std::string& line_id, mw::Decimal value,
+                       mw::Reply& reply) {
+        mw::LineChange change;
+        change.line_id = line_id;
+        change.external_discount.emplace();
+        change.external_discount->discount_id = discount_id(code);
+        change.external_discount->discount_description = "Loyalty voucher " + code;
+        change.external_discount->discount_amount = value;
+        change.external_discount->discount_type = "loyalty";
+        reply.line_changes.push_back(std::move(change));
+    }
+
+    FlowEnv env_;
+    LoyaltyConfig config_;
+};
+
+} // namespace mplus_demo

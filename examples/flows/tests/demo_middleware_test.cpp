@@ -1,0 +1,231 @@
+// The demo middleware: the flows composed on one dispatcher, and the mplus-demo-middleware
+// server over loopback HTTP, killed and restarted in the middle of the flows.
+// SPDX-License-Identifier: MIT
+#include "flow_test_support.hpp"
+
+#include <doctest/doctest.h>
+#include <httplib.h>
+
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+using namespace flow_test;
+using mw::Decimal;
+
+TEST_CASE("demo middleware: one receipt carries the tickets and the loyalty footer") {
+    Middleware m(StoreKind::memory);
+    mw::PosSimulator pos = m.till(201);
+    pos.start_session();
+    pos.scan("LOY0001");
+    pos.add_line(235, "Tour Ticket (Adult)", Decimal::from_units(1250, 2), Decimal(2));
+    pos.choose(std::int64_t{12});
+    pos.scan("VCH0001");
+    const mw::PosStep& done = pos.complete_session();
+    CHECK(done.ok());
+    // The voucher went to the ticket line: 25.00 - 5.00 paid, 20 points.
+    CHECK(qr_codes(done.receipt_footers) ==
+          std::vector<std::string>{"TKT-20240501-12-00001", "TKT-20240501-12-00002"});
+    REQUIRE(done.receipt_footers.size() == 3);
+    CHECK(done.receipt_footers[2].text_before == "Loyalty LOY0001: +20 points, balance 20");
+}
+
+TEST_CASE("demo middleware: an unknown payment method is cancelled with a message") {
+    Middleware m(StoreKind::memory);
+    mw::PosSimulator pos = m.till(211);
+    pos.start_session();
+    pos.add_line(1001, "Souvenir mug", Decimal::from_units(1295, 2));
+    const mw::PosStep& start = pos.start_external_payment("BITCOIN");
+    REQUIRE(start.external_payment);
+    CHECK(start.external_payment->cancelled == true);
+    CHECK(contains(messages_of(start) + start.external_payment->message.value_or(""),
+                   "\"BITCOIN\" is not handled"));
+    CHECK(pos.external_payment().status != mw::ExternalPaymentStatus::started);
+    CHECK(pos.session().payments.empty());
+}
+
+#if defined(MPLUS_DEMO_HAS_CASH_MACHINE) && defined(MPLUS_DEMO_HAS_RESERVATION)
+TEST_CASE("demo middleware: the simulator's four scripts succeed in process") {
+    for (StoreKind kind : {StoreKind::memory, StoreKind::sqlite}) {
+        const std::string store = store_name(kind);
+        CAPTURE(store);
+        DemoConfig config;
+        config.cash_machine.start_delay = std::chrono::milliseconds(20);
+        config.cash_machine.step_interval = std::chrono::milliseconds(20);
+        config.cash_machine.return_time = std::chrono::milliseconds(20);
+        Middleware m(kind, config);
+        mw::PosSimulator pos = m.till(221);
+        const mw::FlowResult r = mw::run_flow(pos, "all");
+        CHECK_MESSAGE(r.success, problems(r));
+        CHECK(r.flows.size() == 4);
+    }
+}
+#endif
+
+// ---- the server over loopback -------------------------------------------------------------
+
+namespace {
+
+/// mplus-demo-middleware as a child process on a port it picked.
+class Server {
+public:
+    Server(const std::string& data_dir) {
+        int out[2];
+        REQUIRE(pipe(out) == 0);
+        pid_ = fork();
+        REQUIRE(pid_ >= 0);
+        if (pid_ == 0) {
+            dup2(out[1], STDOUT_FILENO);
+            close(out[0]);
+            close(out[1]);
+            std::vector<std::string> args = {MPLUS_DEMO_SERVER, "--port", "0",   "--secret",
+                                             secret,            "--data", data_dir, "--now",
+                                             now_text};
+            std::vector<char*> argv;
+            for (auto& a : args) argv.push_back(a.data());
+            argv.push_back(nullptr);
+            execv(argv[0], argv.data());
+            _exit(127);
+        }
+        close(out[1]);
+        // The first line says where it listens.
+        std::string line;
+        char c = 0;
+        while (read(out[0], &c, 1) == 1 && c != '\n') line.push_back(c);
+        close(out[0]);
+        const std::string prefix = "listening on http://127.0.0.1:";
+        REQUIRE_MESSAGE(line.rfind(prefix, 0) == 0, line);
+        port_ = std::stoi(line.substr(prefix.size()));
+    }
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+    ~Server() {
+        if (pid_ > 0) stop(SIGKILL);
+    }
+
+    int port() const noexcept { return port_; }
+    /// Sends `signal` and waits for the process; returns its wait status.
+    int stop(int signal) {
+        kill(pid_, signal);
+        int status = 0;
+        while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+        }
+        pid_ = -1;
+        return status;
+    }
+
+private:
+    pid_t pid_ = -1;
+    int port_ = 0;
+};
+
+/// A simulator transport over HTTP to whatever port `*port` names at the time of the call.
+mw::PosTransport http_transport(const int* port) {
+    return [port](const mw::HttpRequest& r) {
+        httplib::Client client("127.0.0.1", *port);
+        client.set_read_timeout(std::chrono::seconds(60));
+        httplib::Headers headers;
+        std::string content_type = "application/json";
+        for (const auto& h : r.headers) {
+            if (mw::detail::iequals(h.name, "Content-Type")) {
+                content_type = h.value;
+            } else {
+                headers.emplace(h.name, h.value);
+            }
+        }
+        auto res = client.Post(r.path, headers, r.body, content_type);
+        if (!res) throw std::runtime_error("HTTP request failed: " + httplib::to_string(res.error()));
+        mw::HttpResponse out;
+        out.status = res->status;
+        for (const auto& [name, value] : res->headers) out.headers.push_back({name, value});
+        out.body = res->body;
+        return out;
+    };
+}
+
+mw::SimulatorOptions http_options(std::uint64_t seed) {
+    mw::SimulatorOptions o;
+    o.secret = secret;
+    o.seed = seed;
+    o.clock_start = now_text;
+    return o;
+}
+
+} // namespace
+
+TEST_CASE("demo server: SIGKILL in the middle of ticketing and loyalty, restart, finish") {
+    TempDir data;
+    int port = 0;
+    std::optional<Server> server;
+    server.emplace(data.path().string());
+    port = server->port();
+    mw::PosSimulator pos(http_transport(&port), http_options(301));
+
+    pos.start_session();
+    const mw::PosStep& added =
+        pos.add_line(235, "Tour Ticket (Adult)", Decimal::from_units(1250, 2), Decimal(3));
+    REQUIRE(added.dialog() != nullptr);
+    CHECK(option(*added.dialog(), 11)->option_name == "11:00-12:00 (20 seats left)");
+    pos.choose(std::int64_t{11});
+    REQUIRE(lines_of(pos, 235).size() == 1);
+    pos.add_line(1201, "Lunch menu", Decimal(20));
+    pos.scan("LOY0001");
+    pos.scan("VCH0001");
+    REQUIRE(lines_of(pos, 235).at(0).external_discount);
+
+    server->stop(SIGKILL); // mid-sale: seats held, voucher held, customer known
+    server.reset();
+    server.emplace(data.path().string());
+    port = server->port();
+
+    const mw::PosStep& done = pos.complete_session();
+    CHECK(done.ok());
+    CHECK(qr_codes(done.receipt_footers) ==
+          std::vector<std::string>{"TKT-20240501-11-00001", "TKT-20240501-11-00002",
+                                   "TKT-20240501-11-00003"});
+    REQUIRE(done.receipt_footers.size() == 4);
+    // 37.50 - 5.00 + 20.00 = 52.50: 52 points.
+    CHECK(done.receipt_footers[3].text_before == "Loyalty LOY0001: +52 points, balance 52");
+
+    server->stop(SIGKILL);
+    server.reset();
+    server.emplace(data.path().string());
+    port = server->port();
+
+    // After the kill: the sold seats are taken, the voucher is spent.
+    pos.start_session();
+    const mw::PosStep& again =
+        pos.add_line(236, "Tour Ticket (Child)", Decimal::from_units(750, 2));
+    REQUIRE(again.dialog() != nullptr);
+    CHECK(option(*again.dialog(), 11)->option_name == "11:00-12:00 (17 seats left)");
+    pos.dismiss_dialog();
+    pos.add_line(1201, "Lunch menu", Decimal(20));
+    const mw::PosStep& spent = pos.scan("VCH0001");
+    CHECK(contains(messages_of(spent), "already used"));
+    CHECK(!lines_of(pos, 1201).at(0).external_discount);
+    pos.cancel_session();
+
+    // SIGTERM stops it cleanly.
+    const int status = server->stop(SIGTERM);
+    server.reset();
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+}
+
+TEST_CASE("demo server: the simulator's four scripts succeed over HTTP") {
+    TempDir data;
+    Server server(data.path().string());
+    int port = server.port();
+    mw::PosSimulator pos(http_transport(&port), http_options(311));
+    const mw::FlowResult r = mw::run_flow(pos, "all");
+    CHECK_MESSAGE(r.success, problems(r));
+    CHECK(r.flows.size() == 4);
+}
