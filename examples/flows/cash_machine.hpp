@@ -292,7 +292,7 @@ private:
         if (amount <= Decimal()) {
             responder.reply(payment_detail::cancelled_reply(
                 id, polling,
-                "The cash machine only takes payments, not " + payment_detail::money(amount)));
+                "The cash machine only takes payments, not " + money_text(amount)));
             return;
         }
         mw::Reply reply;
@@ -304,7 +304,7 @@ private:
                 created = true;
                 json d = {{"id", id},
                           {"method", request.external_payment.method},
-                          {"amount", payment_detail::to_doc(amount)},
+                          {"amount", decimal_text(amount)},
                           {"inserted", "0"},
                           {"status", "started"},
                           {"reference", next_reference(tx)},
@@ -344,7 +344,7 @@ private:
             } else if (is_final(*doc)) {
                 now = outcome_reply(*doc, polling);
             } else {
-                const Decimal inserted = payment_detail::decimal_at(*doc, "inserted");
+                const Decimal inserted = decimal_of(*doc, "inserted");
                 const auto seen = reported_.find(id);
                 const bool news = payment_detail::string_at(*doc, "status") == "started" &&
                                   (seen == reported_.end() || seen->second != inserted);
@@ -393,7 +393,7 @@ private:
                     reply = payment_detail::payment_reply(id, polling);
                     reply.external_payment->message =
                         "Too late to cancel: " +
-                        payment_detail::money(payment_detail::decimal_at(*doc, "amount")) +
+                        money_text(decimal_of(*doc, "amount")) +
                         " has been paid";
                 } else if (now_status == "returning") {
                     reply = payment_detail::payment_reply(id, polling);
@@ -447,7 +447,7 @@ private:
             std::optional<json> doc = load(id);
             // A report that arrives after a cancel is already counted in what stop() found.
             if (!doc || payment_detail::string_at(*doc, "status") != "started") return;
-            if (inserted <= payment_detail::decimal_at(*doc, "inserted")) return;
+            if (inserted <= decimal_of(*doc, "inserted")) return;
             json d = record_inserted(id, *doc, inserted);
             const auto h = held_.find(id);
             if (h != held_.end()) {
@@ -473,7 +473,7 @@ private:
             const std::string status = payment_detail::string_at(d, "status");
             if (status == "returning") d["status"] = "cancelled";
             if (status != "returning" && status != "abandoned") return;
-            d["returned"] = payment_detail::to_doc(returned);
+            d["returned"] = decimal_text(returned);
             d["updated_at"] = env_.now_millis();
             save(id, d);
             machine_.forget(id);
@@ -510,14 +510,14 @@ private:
     json stop_machine(const std::string& id, const json& doc, const char* then,
                       std::vector<std::pair<Held, mw::Reply>>& answers) {
         const std::optional<SimulatedCashMachine::Stopped> s = machine_.stop(id);
-        Decimal inserted = payment_detail::decimal_at(doc, "inserted");
+        Decimal inserted = decimal_of(doc, "inserted");
         if (s && s->inserted > inserted) inserted = s->inserted;
         json d = doc;
         if (s && s->complete) {
             d = record_inserted(id, doc, inserted); // the insertion report is still on its way
         } else {
             const bool abandoning = std::string_view(then) == "abandoned";
-            d["inserted"] = payment_detail::to_doc(inserted);
+            d["inserted"] = decimal_text(inserted);
             if (abandoning) d["abandoned_from"] = "started";
             if (inserted > Decimal()) {
                 d["status"] = then;
@@ -543,11 +543,11 @@ private:
     /// amount. Returns the new document.
     json record_inserted(const std::string& id, const json& doc, Decimal inserted) {
         json d = doc;
-        d["inserted"] = payment_detail::to_doc(inserted);
-        const Decimal amount = payment_detail::decimal_at(d, "amount");
+        d["inserted"] = decimal_text(inserted);
+        const Decimal amount = decimal_of(d, "amount");
         if (inserted >= amount) {
             d["status"] = "paid";
-            d["change"] = payment_detail::to_doc(inserted - amount);
+            d["change"] = decimal_text(inserted - amount);
             machine_.forget(id);
             reported_.erase(id);
         }
@@ -572,9 +572,9 @@ private:
         std::lock_guard<std::mutex> lock(mutex_);
         for (const auto& [id, doc] : docs) {
             const std::string status = payment_detail::string_at(doc, "status");
-            const Decimal inserted = payment_detail::decimal_at(doc, "inserted");
+            const Decimal inserted = decimal_of(doc, "inserted");
             if (status == "started") {
-                machine_.take(id, payment_detail::decimal_at(doc, "amount"), inserted,
+                machine_.take(id, decimal_of(doc, "amount"), inserted,
                               options_.step_interval);
             } else if ((status == "returning" || status == "abandoned") && inserted > Decimal() &&
                        doc.find("returned") == doc.end() &&
@@ -617,16 +617,16 @@ private:
 
     /// The status line the cashier sees while the payment runs.
     static std::string status_text(const json& doc) {
-        const Decimal amount = payment_detail::decimal_at(doc, "amount");
-        const Decimal inserted = payment_detail::decimal_at(doc, "inserted");
+        const Decimal amount = decimal_of(doc, "amount");
+        const Decimal inserted = decimal_of(doc, "inserted");
         if (payment_detail::string_at(doc, "status") == "returning") {
-            return "Returning " + payment_detail::money(inserted) + " to the customer";
+            return "Returning " + money_text(inserted) + " to the customer";
         }
         if (inserted <= Decimal()) {
-            return "Insert " + payment_detail::money(amount) + " into the cash machine";
+            return "Insert " + money_text(amount) + " into the cash machine";
         }
-        return "Inserted " + payment_detail::money(inserted) + " of " +
-               payment_detail::money(amount);
+        return "Inserted " + money_text(inserted) + " of " +
+               money_text(amount);
     }
 
     /// A not-final answer: the status, and the POS polls again.
@@ -642,27 +642,27 @@ private:
         const std::string id = payment_detail::string_at(doc, "id");
         const std::string status = payment_detail::string_at(doc, "status");
         if (status != "paid") {
-            const Decimal returned = payment_detail::decimal_at(doc, "returned");
+            const Decimal returned = decimal_of(doc, "returned");
             std::string text =
                 status == "abandoned" ? "Cash payment abandoned" : "Cash payment cancelled";
-            if (returned > Decimal()) text += "; " + payment_detail::money(returned) + " returned";
+            if (returned > Decimal()) text += "; " + money_text(returned) + " returned";
             return payment_detail::cancelled_reply(id, polling, std::move(text));
         }
-        const Decimal amount = payment_detail::decimal_at(doc, "amount");
-        const Decimal inserted = payment_detail::decimal_at(doc, "inserted");
-        const Decimal change = payment_detail::decimal_at(doc, "change");
+        const Decimal amount = decimal_of(doc, "amount");
+        const Decimal inserted = decimal_of(doc, "inserted");
+        const Decimal change = decimal_of(doc, "change");
         mw::Reply r = payment_detail::payment_reply(id, polling);
         mw::ExternalPaymentReply& e = *r.external_payment;
         e.confirmed = true;
         e.final_amount = amount;
         e.external_transaction_reference = payment_detail::string_at(doc, "reference");
         e.message =
-            "Paid " + payment_detail::money(inserted) + ", change " + payment_detail::money(change);
+            "Paid " + money_text(inserted) + ", change " + money_text(change);
         mw::ReceiptText t;
         t.text = "Cash machine " + payment_detail::string_at(doc, "reference") +
-                 "\nAmount: " + payment_detail::money(amount) +
-                 "\nPaid: " + payment_detail::money(inserted) +
-                 "\nChange: " + payment_detail::money(change);
+                 "\nAmount: " + money_text(amount) +
+                 "\nPaid: " + money_text(inserted) +
+                 "\nChange: " + money_text(change);
         e.receipt_texts.push_back(std::move(t));
         return r;
     }

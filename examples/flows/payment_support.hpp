@@ -1,6 +1,8 @@
-// Small pieces the payment flows share: money text, decimals in the store, replies, a timer thread.
+// Small pieces the payment flows share: store strings, replies, a timer thread.
 // SPDX-License-Identifier: MIT
 #pragma once
+
+#include "flow_support.hpp"
 
 #include <mplus/webhooks/decimal.hpp>
 #include <mplus/webhooks/replies.hpp>
@@ -22,34 +24,6 @@ namespace mplus_demo {
 namespace payment_detail {
 
 namespace mw = mplus::webhooks;
-
-/// `amount` with exactly two decimals ("47.50", "-0.05"), rounded half away from zero.
-inline std::string money(mw::Decimal amount) {
-    const mw::Decimal cents = amount.round(2) * mw::Decimal(100);
-    // After round(2) * 100 the value is an integer: its mantissa is the number of cents.
-    std::int64_t units = cents.mantissa();
-    for (int s = cents.scale(); s > 0; --s) units /= 10;
-    const bool negative = units < 0;
-    const std::uint64_t magnitude = negative ? static_cast<std::uint64_t>(-(units + 1)) + 1u
-                                             : static_cast<std::uint64_t>(units);
-    std::string text = std::to_string(magnitude / 100u) + '.';
-    const std::uint64_t rest = magnitude % 100u;
-    text += static_cast<char>('0' + rest / 10u);
-    text += static_cast<char>('0' + rest % 10u);
-    return negative ? '-' + text : text;
-}
-
-/// A decimal as the store keeps it: its exact text, so no binary rounding creeps in.
-inline nlohmann::json to_doc(mw::Decimal d) {
-    return d.to_string();
-}
-
-/// The decimal at `key` of a store document; zero when absent or unreadable.
-inline mw::Decimal decimal_at(const nlohmann::json& doc, const char* key) {
-    const auto it = doc.find(key);
-    if (it == doc.end() || !it->is_string()) return mw::Decimal();
-    return mw::Decimal::parse(it->get<std::string>()).value_or(mw::Decimal());
-}
 
 /// The string at `key` of a store document; "" when absent.
 inline std::string string_at(const nlohmann::json& doc, const char* key) {

@@ -137,7 +137,7 @@ private:
             if (!payment) {
                 payment = json{{"id", id},
                                {"status", "choosing"},
-                               {"amount", payment_detail::to_doc(request.external_payment.amount)},
+                               {"amount", decimal_text(request.external_payment.amount)},
                                {"started_at", env_.now_millis()}};
                 if (request.session) (*payment)["session_id"] = request.session->session_id;
                 tx.put(payments_table, id, *payment);
@@ -203,7 +203,7 @@ private:
             mw::Reply r = payment_detail::payment_reply(id, polling);
             mw::ExternalPaymentReply& e = *r.external_payment;
             e.confirmed = true;
-            e.final_amount = payment_detail::decimal_at(*payment, "amount");
+            e.final_amount = decimal_of(*payment, "amount");
             e.external_transaction_reference = reference(*reservation);
             e.message = "Booked on " + display_name(*reservation);
             mw::ReceiptText t;
@@ -307,7 +307,7 @@ private:
         mw::Reply r = payment_detail::payment_reply(id, polling);
         r.external_payment->started = true;
         r.external_payment->message =
-            "Booking " + payment_detail::money(payment_detail::decimal_at(payment, "amount")) +
+            "Booking " + money_text(decimal_of(payment, "amount")) +
             " on " + (reservation ? display_name(*reservation) : "room " + number);
         return r;
     }
@@ -319,13 +319,13 @@ private:
             for (const auto& l : request.session->lines) {
                 json line = {{"line_id", l.line_id}, {"text", l.text}};
                 if (l.article_number) line["article_number"] = *l.article_number;
-                line["quantity"] = payment_detail::to_doc(l.quantity.value_or(Decimal(1)));
-                if (l.price_incl) line["price_incl"] = payment_detail::to_doc(*l.price_incl);
+                line["quantity"] = decimal_text(l.quantity.value_or(Decimal(1)));
+                if (l.price_incl) line["price_incl"] = decimal_text(*l.price_incl);
                 if (l.discount_amount) {
-                    line["discount_amount"] = payment_detail::to_doc(*l.discount_amount);
+                    line["discount_amount"] = decimal_text(*l.discount_amount);
                 }
                 if (l.discount_percentage) {
-                    line["discount_percentage"] = payment_detail::to_doc(*l.discount_percentage);
+                    line["discount_percentage"] = decimal_text(*l.discount_percentage);
                 }
                 lines.push_back(std::move(line));
             }

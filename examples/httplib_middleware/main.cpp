@@ -44,30 +44,5 @@ int main(int argc, char** argv) {
     server.Delete(".*", handler);
     server.Options(".*", handler);
 
-    std::signal(SIGPIPE, SIG_IGN); // a client that hangs up mid-reply must not kill us
-    std::atomic<bool> listen_returned{false};
-    example::StopOnSignal stopper([&] {
-        // A signal between bind and listen: wait until stop() can take effect.
-        while (!server.is_running() && !listen_returned) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(1));
-        }
-        server.stop();
-    });
-
-    int port = options.port;
-    if (port == 0) {
-        port = server.bind_to_any_port("127.0.0.1");
-    } else if (!server.bind_to_port("127.0.0.1", port)) {
-        port = -1;
-    }
-    if (port <= 0) {
-        std::fprintf(stderr, "%s: cannot listen on 127.0.0.1:%u\n", argv[0], options.port);
-        stopper.release();
-        return 1;
-    }
-    example::announce(static_cast<unsigned short>(port));
-    const bool clean = server.listen_after_bind();
-    listen_returned = true;
-    if (!stopper.signalled()) stopper.release();
-    return clean || stopper.signalled() ? 0 : 1;
+    return example::serve_on_loopback(server, options.port, argv[0]);
 }
