@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <iosfwd>
 #include <limits>
 #include <optional>
@@ -317,7 +318,11 @@ public:
         const int int_digits = count > s_ ? count - s_ : 1;
         const int length = (negative ? 1 : 0) + (s_ == 0 ? count : int_digits + 1 + s_);
         if (first == nullptr || last - first < length) return nullptr;
-        char* out = first;
+        // Composed in a local buffer and copied once: g++ 12 at -O3 cannot follow the length
+        // check above into the loops and warns falsely (-Wstringop-overflow) about small
+        // caller buffers.
+        char text[48];
+        char* out = text;
         if (negative) *out++ = '-';
         if (count > s_) {
             for (int j = count - 1; j >= s_; --j) *out++ = digits[j];
@@ -328,7 +333,9 @@ public:
             *out++ = '.';
             for (int j = s_ - 1; j >= 0; --j) *out++ = j < count ? digits[j] : '0';
         }
-        return out;
+        const auto n = static_cast<std::size_t>(out - text);
+        std::memcpy(first, text, n);
+        return first + n;
     }
 
     /// The nearest double (exact up to 2^53 in the mantissa).
