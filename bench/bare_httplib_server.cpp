@@ -8,8 +8,8 @@
 // work done by hand (bench/hand_written.hpp: checks, HMAC through the SDK's Secret, parse, the
 // reply built, dumped and signed). Every POST is treated as addSessionLine. --no-tcp-nodelay
 // leaves cpp-httplib's default (Nagle on), to show what that costs.
+#include "../examples/common/httplib_glue.hpp"
 #include "../examples/common/options.hpp"
-#include "../examples/common/stop_signals.hpp"
 #include "hand_written.hpp"
 
 #include <mplus/webhooks/signature.hpp>
@@ -43,8 +43,7 @@ int main(int argc, char** argv) {
     if (!secret) example::usage(argv[0], "--secret is not base64");
 
     httplib::Server server;
-    server.set_tcp_nodelay(nodelay);
-    server.set_payload_max_length(example::transport_body_limit);
+    example::prepare_server(server, 32, nodelay); // the same settings as the examples
     server.Post(".*", [&secret](const httplib::Request& req, httplib::Response& res) {
         const auto signature = req.headers.find("X-Mplus-Signature");
         bench::PlainResponse r = bench::hand_written_add_session_line(
@@ -55,28 +54,5 @@ int main(int argc, char** argv) {
         res.set_content(std::move(r.body), "application/json");
     });
 
-    std::signal(SIGPIPE, SIG_IGN);
-    std::atomic<bool> listen_returned{false};
-    example::StopOnSignal stopper([&] {
-        while (!server.is_running() && !listen_returned) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(1));
-        }
-        server.stop();
-    });
-    int port = options.port;
-    if (port == 0) {
-        port = server.bind_to_any_port("127.0.0.1");
-    } else if (!server.bind_to_port("127.0.0.1", port)) {
-        port = -1;
-    }
-    if (port <= 0) {
-        std::fprintf(stderr, "%s: cannot listen on 127.0.0.1:%u\n", argv[0], options.port);
-        stopper.release();
-        return 1;
-    }
-    example::announce(static_cast<unsigned short>(port));
-    const bool clean = server.listen_after_bind();
-    listen_returned = true;
-    if (!stopper.signalled()) stopper.release();
-    return clean || stopper.signalled() ? 0 : 1;
+    return example::serve_on_loopback(server, options.port, argv[0]);
 }

@@ -21,4 +21,11 @@ else()
     if(MPLUS_WEBHOOKS_WERROR)
         target_compile_options(mplus_webhooks_warnings INTERFACE -Werror)
     endif()
+    # g++ 12 at -O2/-O3 reports -Wrestrict inside libstdc++'s own std::string code for plain
+    # `"literal" + std::string` (GCC bug 105329, fixed in later releases): a false positive that
+    # -Werror would turn into a failed build of correct code.
+    if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_GREATER_EQUAL 12
+       AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
+        target_compile_options(mplus_webhooks_warnings INTERFACE -Wno-restrict)
+    endif()
 endif()

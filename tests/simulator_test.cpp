@@ -967,8 +967,9 @@ struct ConventionMiddleware {
                     for (int i = 0; i < std::stoi(l.quantity->to_string()); ++i) {
                         if (!reply.receipt_footer) reply.receipt_footer = mw::Footer{};
                         mw::FooterEntry& e = reply.receipt_footer->add();
-                        e.barcode = mw::FooterBarcode{
-                            mw::FooterCodeType("qrcode"), "T" + std::to_string(++n), {}};
+                        std::string code = "T";
+                        code += std::to_string(++n);
+                        e.barcode = mw::FooterBarcode{mw::FooterCodeType("qrcode"), code, {}};
                     }
                 }
                 if (l.external_discount) voucher_used = true;

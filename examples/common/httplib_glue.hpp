@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstddef>
 #include <cstdio>
 #include <string>
 #include <thread>
@@ -42,6 +43,22 @@ inline void to_httplib_response(mplus::webhooks::HttpResponse&& response, httpli
         }
     }
     res.set_content(std::move(response.body), content_type.c_str());
+}
+
+/// Applies the settings every example server shares:
+/// - TCP_NODELAY (`nodelay`): without it cpp-httplib writes the status line and headers, then
+///   the body, in two small segments; Nagle's algorithm holds the second until the client's
+///   delayed ACK, and every reply takes about 40 ms;
+/// - a transport body limit above the dispatcher's, so that a too-large body still gets the
+///   dispatcher's signed 413;
+/// - keep-alive connections that last (cpp-httplib closes one after 5 requests by default, and
+///   its listen queue of 5 overflows when many tills reconnect at once);
+/// - `threads` workers (a long poll holds one).
+inline void prepare_server(httplib::Server& server, std::size_t threads, bool nodelay = true) {
+    server.set_tcp_nodelay(nodelay);
+    server.set_payload_max_length(transport_body_limit);
+    server.set_keep_alive_max_count(100000);
+    server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
 }
 
 /// Serves `server` on 127.0.0.1:`port` (0: a free port), prints `listening on ...` once

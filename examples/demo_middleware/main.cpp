@@ -149,12 +149,9 @@ int main(int argc, char** argv) {
     middleware->attach(dispatcher);
 
     httplib::Server server;
-    // Without TCP_NODELAY every reply waits about 40 ms for the client's delayed ACK.
-    server.set_tcp_nodelay(true);
-    server.set_payload_max_length(example::transport_body_limit);
     // pollExternalPayment is a long poll that holds a thread for up to about 25 s: keep
     // enough threads for a few tills polling while others sell.
-    server.new_task_queue = [] { return new httplib::ThreadPool(32); };
+    example::prepare_server(server, 32);
     server.Post("/webhooks/.*", [&dispatcher](const httplib::Request& req, httplib::Response& res) {
         example::to_httplib_response(dispatcher.handle(example::to_http_request(req)), res);
     });

@@ -42,7 +42,8 @@ struct LoyaltyConfig {
 /// account id), `loyalty_vouchers` (code -> value, status `open`/`redeemed`, and while a sale
 /// uses it the session and line in `heldBy`), `loyalty_sessions` (sessionId -> the customer,
 /// and once completed the receipt footer, so that a repeated completeSession neither earns
-/// twice nor redeems twice), `loyalty_meta` and the counter `voucher`.
+/// twice nor redeems twice), the indexes `loyalty_account_vouchers` and `loyalty_voucher_holds`
+/// (see put_voucher), `loyalty_meta` and the counter `voucher`.
 class LoyaltyFlow : public SessionFlow {
 public:
     /// A loyalty programme keeping its state in `env.store`; seeds it on first start.
@@ -52,7 +53,7 @@ public:
             if (tx.get("loyalty_meta", "seeded")) return;
             tx.put("loyalty_accounts", config_.seed_card,
                    nlohmann::json{{"points", 0}, {"name", "Card " + config_.seed_card}});
-            tx.put("loyalty_vouchers", config_.seed_voucher,
+            put_voucher(tx, config_.seed_voucher,
                    nlohmann::json{{"account", config_.seed_card},
                                   {"value", decimal_text(config_.voucher_value)},
                                   {"status", "open"}});
@@ -130,7 +131,7 @@ public:
             for (auto& [code, voucher] : vouchers_held_by(tx, request.session.session_id)) {
                 if (voucher["heldBy"].value("line", std::string()) != line_id) continue;
                 voucher.erase("heldBy");
-                tx.put("loyalty_vouchers", code, voucher);
+                put_voucher(tx, code, voucher);
                 reply.add_message("Voucher " + code + " is free again.");
             }
         });
@@ -141,7 +142,7 @@ public:
         env_.store.transact([&](Transaction& tx) {
             for (auto& [code, voucher] : vouchers_held_by(tx, session_id)) {
                 voucher.erase("heldBy");
-                tx.put("loyalty_vouchers", code, voucher);
+                put_voucher(tx, code, voucher);
             }
             tx.erase("loyalty_sessions", session_id);
         });
@@ -170,7 +171,7 @@ public:
                     voucher["redeemedIn"] = session_id;
                     voucher["redeemedAt"] = now_text();
                 }
-                tx.put("loyalty_vouchers", code, voucher);
+                put_voucher(tx, code, voucher);
             }
             std::string account = session.value("account", std::string());
             if (account.empty() && request.session.relation) {
@@ -192,8 +193,8 @@ public:
                     balance -= config_.voucher_threshold;
                     const std::string code =
                         numbered(config_.voucher_prefix, next_number(tx, "voucher"));
-                    tx.put("loyalty_vouchers", code,
-                           nlohmann::json{{"account", account},
+                    put_voucher(tx, code,
+                                nlohmann::json{{"account", account},
                                           {"value", decimal_text(config_.voucher_value)},
                                           {"status", "open"},
                                           {"issuedIn", session_id},
@@ -233,13 +234,33 @@ private:
     std::vector<std::pair<std::string, nlohmann::json>> vouchers_held_by(
         Transaction& tx, const std::string& session_id) {
         std::vector<std::pair<std::string, nlohmann::json>> out;
-        for (auto& [code, v] : tx.list("loyalty_vouchers")) {
-            const auto held = v.find("heldBy");
-            if (held != v.end() && held->value("session", std::string()) == session_id) {
-                out.emplace_back(code, v);
-            }
+        for (const auto& [key, entry] : tx.list_prefix(holds_index, session_id + ' ')) {
+            const std::string code = key.substr(session_id.size() + 1);
+            if (auto v = tx.get("loyalty_vouchers", code)) out.emplace_back(code, std::move(*v));
         }
         return out;
+    }
+
+    // Two indexes keep look-ups independent of how many vouchers were ever issued:
+    // `<account> <code>` for an account's vouchers, `<session> <code>` for the vouchers a
+    // sale holds. put_voucher() is the only writer of vouchers, so they never drift apart.
+    static constexpr const char* account_index = "loyalty_account_vouchers";
+    static constexpr const char* holds_index = "loyalty_voucher_holds";
+
+    /// Stores voucher `code` and brings both indexes up to date, in the caller's transaction.
+    static void put_voucher(Transaction& tx, const std::string& code, const nlohmann::json& doc) {
+        const auto holder = [](const nlohmann::json& v) {
+            const auto held = v.find("heldBy");
+            return held != v.end() ? held->value("session", std::string()) : std::string();
+        };
+        const std::string before =
+            holder(tx.get("loyalty_vouchers", code).value_or(nlohmann::json::object()));
+        const std::string after = holder(doc);
+        if (!before.empty() && before != after) tx.erase(holds_index, before + ' ' + code);
+        if (!after.empty()) tx.put(holds_index, after + ' ' + code, nlohmann::json::object());
+        const std::string account = doc.value("account", std::string());
+        if (!account.empty()) tx.put(account_index, account + ' ' + code, nlohmann::json::object());
+        tx.put("loyalty_vouchers", code, doc);
     }
 
     /// Remembers `account` as the sale's customer and tells the cashier about the account. A
@@ -263,9 +284,10 @@ private:
         }
 
         std::vector<std::string> open;
-        for (const auto& [code, v] : tx.list("loyalty_vouchers")) {
-            if (v.value("account", std::string()) == account &&
-                v.value("status", std::string()) == "open" && !v.contains("heldBy")) {
+        for (const auto& [key, entry] : tx.list_prefix(account_index, account + ' ')) {
+            const std::string code = key.substr(account.size() + 1);
+            const auto v = tx.get("loyalty_vouchers", code);
+            if (v && v->value("status", std::string()) == "open" && !v->contains("heldBy")) {
                 open.push_back(code);
             }
         }
@@ -374,7 +396,7 @@ private:
         (*voucher)["heldBy"] = nlohmann::json{{"session", session_id},
                                               {"line", target->line_id},
                                               {"amount", decimal_text(value)}};
-        tx.put("loyalty_vouchers", code, *voucher);
+        put_voucher(tx, code, *voucher);
         discount_line(code, target->line_id, value, reply);
         reply.add_message("Voucher " + code + ": EUR " + money_text(value) + " off " +
                           target->text + ".");

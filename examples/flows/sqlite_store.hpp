@@ -109,6 +109,24 @@ private:
         std::vector<std::pair<std::string, nlohmann::json>> list(std::string_view table) override {
             Statement st(store.db_, "SELECT key, doc FROM documents WHERE tbl = ?1 ORDER BY key");
             st.bind(1, table);
+            return rows(st);
+        }
+        std::vector<std::pair<std::string, nlohmann::json>> list_prefix(
+            std::string_view table, std::string_view prefix) override {
+            // A range on the primary key (tbl, key), compared as bytes (BINARY collation):
+            // from `prefix` up to `prefix` with its last byte raised by one.
+            std::string end(prefix);
+            while (!end.empty() && static_cast<unsigned char>(end.back()) == 0xFF) end.pop_back();
+            if (end.empty()) return list(table);
+            end.back() = static_cast<char>(static_cast<unsigned char>(end.back()) + 1);
+            Statement st(store.db_, "SELECT key, doc FROM documents WHERE tbl = ?1 AND key >= ?2 "
+                                    "AND key < ?3 ORDER BY key");
+            st.bind(1, table);
+            st.bind(2, prefix);
+            st.bind(3, end);
+            return rows(st);
+        }
+        static std::vector<std::pair<std::string, nlohmann::json>> rows(Statement& st) {
             std::vector<std::pair<std::string, nlohmann::json>> out;
             while (st.step()) out.emplace_back(st.text(0), nlohmann::json::parse(st.text(1)));
             return out;

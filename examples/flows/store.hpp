@@ -36,6 +36,19 @@ public:
     virtual void erase(std::string_view table, std::string_view key) = 0;
     /// Every document of `table`, ordered by key.
     virtual std::vector<std::pair<std::string, nlohmann::json>> list(std::string_view table) = 0;
+    /// The documents of `table` whose key starts with `prefix`, ordered by key. Stores
+    /// override it with a range look-up; this default filters list().
+    virtual std::vector<std::pair<std::string, nlohmann::json>> list_prefix(
+        std::string_view table, std::string_view prefix) {
+        auto docs = list(table);
+        std::vector<std::pair<std::string, nlohmann::json>> out;
+        for (auto& d : docs) {
+            if (std::string_view(d.first).substr(0, prefix.size()) == prefix) {
+                out.push_back(std::move(d));
+            }
+        }
+        return out;
+    }
 };
 
 /// The store every flow keeps its state in. Transactions run one at a time: what one writes
@@ -93,10 +106,17 @@ private:
             if (d != t->second.end()) t->second.erase(d);
         }
         std::vector<std::pair<std::string, nlohmann::json>> list(std::string_view table) override {
+            return list_prefix(table, {});
+        }
+        std::vector<std::pair<std::string, nlohmann::json>> list_prefix(
+            std::string_view table, std::string_view prefix) override {
             std::vector<std::pair<std::string, nlohmann::json>> out;
             const auto t = tables.find(table);
             if (t == tables.end()) return out;
-            for (const auto& [k, v] : t->second) out.emplace_back(k, v);
+            for (auto it = t->second.lower_bound(prefix); it != t->second.end(); ++it) {
+                if (std::string_view(it->first).substr(0, prefix.size()) != prefix) break;
+                out.emplace_back(it->first, it->second);
+            }
             return out;
         }
         Tables tables;

@@ -223,11 +223,7 @@ private:
 
     std::vector<std::pair<std::string, nlohmann::json>> holds_of(Transaction& tx,
                                                                  const std::string& session) {
-        std::vector<std::pair<std::string, nlohmann::json>> out;
-        for (auto& [key, doc] : tx.list("ticket_holds")) {
-            if (doc.value("session", std::string()) == session) out.emplace_back(key, doc);
-        }
-        return out;
+        return tx.list_prefix("ticket_holds", hold_key(session, std::string()));
     }
 
     int free_seats(Transaction& tx, const std::string& date, int hour) {

@@ -28,11 +28,7 @@ int main(int argc, char** argv) {
     example::add_handlers(dispatcher);
 
     httplib::Server server;
-    // Without TCP_NODELAY, cpp-httplib writes the status line and headers, then the body, in
-    // two small segments: Nagle's algorithm holds the second until the client's delayed ACK,
-    // and every reply takes about 40 ms.
-    server.set_tcp_nodelay(true);
-    server.set_payload_max_length(example::transport_body_limit);
+    example::prepare_server(server, 32); // TCP_NODELAY on: see prepare_server
     const auto handler = [&dispatcher](const httplib::Request& req, httplib::Response& res) {
         example::to_httplib_response(dispatcher.handle(example::to_http_request(req)), res);
     };
