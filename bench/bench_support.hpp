@@ -94,7 +94,8 @@ inline std::string make_payload(std::size_t line_count) {
     if (table_session) {
         s += R"(,"relation":{"relationNumber":20417,"name":"Bakkerij de Vries B.V."})";
         s += R"(,"payments":[{"amount":50.00,"description":"Pin","method":"PIN"}])";
-        s += R"(,"openAmount":)" + std::to_string(static_cast<long long>(line_count) * 7 - 50) + ".25";
+        s += R"(,"openAmount":)" + std::to_string(static_cast<long long>(line_count) * 7 - 50) +
+             ".25";
         s += R"(,"totalInclAmount":)" + std::to_string(line_count * 7) + ".25";
         s += R"(,"totalExclAmount":)" + std::to_string(line_count * 6) + ".07";
     }

@@ -37,7 +37,9 @@ T parsed(std::string_view text, const wh::ReadOptions& o = {}) {
     return *r;
 }
 
-nlohmann::json js(std::string_view text) { return nlohmann::json::parse(text); }
+nlohmann::json js(std::string_view text) {
+    return nlohmann::json::parse(text);
+}
 
 wh::Decimal dec(std::string_view text) {
     const auto d = wh::Decimal::parse(text);
@@ -108,9 +110,9 @@ TEST_CASE("Session: a null optional list reads as empty and is not written") {
 }
 
 TEST_CASE("Reply: null optional lists and strings read as empty") {
-    const auto r = parsed<wh::Reply>(
-        R"({"message":null,"lineChanges":null,"version":null,)"
-        R"("externalPayment":{"externalPaymentId":null,"receiptTexts":null}})");
+    const auto r =
+        parsed<wh::Reply>(R"({"message":null,"lineChanges":null,"version":null,)"
+                          R"("externalPayment":{"externalPaymentId":null,"receiptTexts":null}})");
     CHECK(r.message.empty());
     CHECK(r.line_changes.empty());
     CHECK_FALSE(r.version);
@@ -204,8 +206,8 @@ TEST_CASE("Dialog: missing required fields of a reply object are reported") {
 TEST_CASE("LineEventDetails: neither a line nor a flat line is a missing line") {
     const auto e = first_error<wh::AddSessionLineRequest>(base + R"(,"addSessionLine":{"foo":1}})");
     CHECK(e.to_string() == "/addSessionLine/line: required field is missing");
-    const auto f = first_error<wh::AddSessionLineRequest>(
-        base + R"(,"addSessionLine":{"lineId":"x"}})");
+    const auto f =
+        first_error<wh::AddSessionLineRequest>(base + R"(,"addSessionLine":{"lineId":"x"}})");
     CHECK(f.to_string() == "/addSessionLine/text: required field is missing");
 }
 
@@ -247,9 +249,9 @@ TEST_CASE("Event: strict mode reports an unknown key as unknown_field at its pat
         R"({"event":{"a/b~c":1},"sender":{},"session":{"sessionId":"s","lines":[]}})", strict);
     CHECK(f.path == "/event/a~1b~0c");
     // Without unknown keys, strict mode accepts a fixture.
-    CHECK(wh::try_parse<wh::ScanCodeRequest>(model_test::fixture_text("requests", "scanCode"),
-                                             strict)
-              .ok());
+    CHECK(
+        wh::try_parse<wh::ScanCodeRequest>(model_test::fixture_text("requests", "scanCode"), strict)
+            .ok());
 }
 
 TEST_CASE("Relation: strict mode reports every unknown key, in document order") {
@@ -269,8 +271,9 @@ TEST_CASE("WriteOptions: include_unknown=false writes only what the typed model 
         R"({"lineId":"l","text":"t","vat":21}]},"top":"level"})");
     wh::WriteOptions known_only;
     known_only.include_unknown = false;
-    CHECK(wh::serialize(r, known_only) ==
-          R"({"event":{},"sender":{},"session":{"sessionId":"s","lines":[{"lineId":"l","text":"t"}]}})");
+    CHECK(
+        wh::serialize(r, known_only) ==
+        R"({"event":{},"sender":{},"session":{"sessionId":"s","lines":[{"lineId":"l","text":"t"}]}})");
     const auto flat = parsed<wh::AddSessionLineRequest>(
         base + R"(,"addSessionLine":{"lineId":"l","text":"t","posNote":"n"}})");
     CHECK(wh::serialize(flat.add_session_line, known_only) == R"({"lineId":"l","text":"t"})");
@@ -294,7 +297,8 @@ TEST_CASE("ScannedCode: an unknown codeType is kept verbatim and written back") 
     REQUIRE(r.scan_code.code_type);
     CHECK_FALSE(r.scan_code.code_type->is_known());
     CHECK(r.scan_code.code_type->str() == "NFC-tag");
-    CHECK(js(wh::serialize(r)).at("scanCode") == js(R"({"scannedCode":"123","codeType":"NFC-tag"})"));
+    CHECK(js(wh::serialize(r)).at("scanCode") ==
+          js(R"({"scannedCode":"123","codeType":"NFC-tag"})"));
     const auto known = parsed<wh::ScannedCode>(R"({"scannedCode":"1","codeType":"rfid"})");
     CHECK(known.code_type->is_known());
     CHECK(*known.code_type == wh::CodeType::rfid);
@@ -388,12 +392,14 @@ TEST_CASE("PrintBillRequest: NO_EVENT_DETAILS when printBill is missing or null"
 TEST_CASE("ExternalPaymentRequest: NO_EVENT_DETAILS when externalPayment is missing or null") {
     check_no_event_details<wh::ExternalPaymentRequest>("externalPayment");
 }
-TEST_CASE("SelectRelationRequest: a missing selectRelation is NO_EVENT_DETAILS, a null one is not") {
+TEST_CASE(
+    "SelectRelationRequest: a missing selectRelation is NO_EVENT_DETAILS, a null one is not") {
     CHECK(first_error<wh::SelectRelationRequest>(base + "}").code == wh::errc::no_event_details);
     CHECK(parsed<wh::SelectRelationRequest>(base + R"(,"selectRelation":null})")
               .select_relation.relation == std::nullopt);
 }
-TEST_CASE("ScanCodeRequest: a null inside the event's object is INVALID_DATA, not NO_EVENT_DETAILS") {
+TEST_CASE(
+    "ScanCodeRequest: a null inside the event's object is INVALID_DATA, not NO_EVENT_DETAILS") {
     const auto e = first_error<wh::ScanCodeRequest>(base + R"(,"scanCode":{"scannedCode":null}})");
     CHECK(e.code == wh::errc::invalid_data);
     CHECK(e.to_string() == "/scanCode/scannedCode: expected string, got null");
@@ -537,15 +543,16 @@ TEST_CASE("Event: a repeated key takes the last value") {
 }
 
 TEST_CASE("Event: invalid UTF-8 in the input is INVALID_JSON") {
-    for (const std::string& text : {std::string("{\"eventTimestamp\":\"\xff\"}"),
-                                   std::string("{\"eventTimestamp\":\"\xc0\xaf\"}"),
-                                   std::string("{\"eventTimestamp\":\"\xed\xa0\x80\"}"),
-                                   std::string(R"({"eventTimestamp":"\ud800"})"),
-                                   std::string("{\"x\xfe\":1}")}) {
+    for (const std::string& text :
+         {std::string("{\"eventTimestamp\":\"\xff\"}"),
+          std::string("{\"eventTimestamp\":\"\xc0\xaf\"}"),
+          std::string("{\"eventTimestamp\":\"\xed\xa0\x80\"}"),
+          std::string(R"({"eventTimestamp":"\ud800"})"), std::string("{\"x\xfe\":1}")}) {
         const auto e = first_error<wh::Event>(text);
         CHECK(e.code == wh::errc::invalid_json);
     }
-    const auto ok = parsed<wh::Event>("{\"eventTimestamp\":\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"}");
+    const auto ok =
+        parsed<wh::Event>("{\"eventTimestamp\":\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"}");
     CHECK(*ok.event_timestamp == "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
 }
 
@@ -560,8 +567,8 @@ TEST_CASE("SessionLine: the writer escapes control characters and replaces inval
     REQUIRE_FALSE(j.is_discarded());
     CHECK(j.at("lineId") == std::string("a\0b", 3));
     CHECK(j.at("text") == "\x01\x1f\n\t\r\b\f\"\\/\x7f");
-    CHECK(j.at("pluNumber") ==
-          "caf\xc3\xa9 \xef\xbf\xbd \xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd \xf0\x9f\x98\x80");
+    CHECK(j.at("pluNumber") == "caf\xc3\xa9 \xef\xbf\xbd \xef\xbf\xbd "
+                               "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd \xf0\x9f\x98\x80");
     CHECK(out.find(R"("\u0001\u001f\n\t\r\b\f\"\\/)") != std::string::npos);
     CHECK(j.size() == 4);
     // The written text reads back.
@@ -617,8 +624,9 @@ TEST_CASE("ArticleRef: numbers and strings both read and are written back in the
     CHECK(wh::serialize(r) ==
           R"({"id":"o","label":"L","articleNumber":1001,"barcode":"8712345678906",)"
           R"("pluNumber":-5,"extArticleId":1234567890123456789})");
-    CHECK(first_error<wh::FormOption>(R"({"id":"o","label":"L","articleNumber":1.5})").to_string() ==
-          "/articleNumber: expected string or integer, got number");
+    CHECK(
+        first_error<wh::FormOption>(R"({"id":"o","label":"L","articleNumber":1.5})").to_string() ==
+        "/articleNumber: expected string or integer, got number");
     CHECK(first_error<wh::FormOption>(R"({"id":"o","label":"L","barcode":true})").code ==
           wh::errc::invalid_data);
 }
@@ -714,7 +722,8 @@ TEST_CASE("errc: the error category names the library and gives messages") {
     CHECK(std::string(ec.category().name()) == "mplus-webhooks");
     CHECK(ec.message() == "INVALID_JSON");
     CHECK(wh::make_error_code(wh::errc::unknown_field).message() == "unknown field");
-    CHECK(wh::make_error_code(wh::errc::unknown_enum_value).message() == "unknown enumeration value");
+    CHECK(wh::make_error_code(wh::errc::unknown_enum_value).message() ==
+          "unknown enumeration value");
     CHECK(wh::make_error_code(wh::errc::reply_rule).message() == "reply breaks a protocol rule");
     CHECK(ec != wh::make_error_code(wh::errc::invalid_data));
     CHECK(&wh::error_category() == &ec.category());

@@ -19,19 +19,30 @@ using wh::EventKind;
 namespace {
 
 // The protocol's event names, as written in the spec's table, in EventKind order.
-constexpr std::array<std::string_view, 24> spec_names = {
-    "startSession",         "scanCode",
-    "addSessionLine",       "updateSessionLine",
-    "removeSessionLine",    "pauseSession",
-    "resumeSession",        "selectRelation",
-    "startPayment",         "cancelPayment",
-    "mergeSession",         "cancelSession",
-    "completeSession",      "creditSession",
-    "customAction",         "printBill",
-    "backgroundPoll",       "kitchenStartCourse",
-    "kitchenCompleteCourse", "kitchenServeCourse",
-    "startExternalPayment", "pollExternalPayment",
-    "requestCancelExternalPayment", "cancelExternalPayment"};
+constexpr std::array<std::string_view, 24> spec_names = {"startSession",
+                                                         "scanCode",
+                                                         "addSessionLine",
+                                                         "updateSessionLine",
+                                                         "removeSessionLine",
+                                                         "pauseSession",
+                                                         "resumeSession",
+                                                         "selectRelation",
+                                                         "startPayment",
+                                                         "cancelPayment",
+                                                         "mergeSession",
+                                                         "cancelSession",
+                                                         "completeSession",
+                                                         "creditSession",
+                                                         "customAction",
+                                                         "printBill",
+                                                         "backgroundPoll",
+                                                         "kitchenStartCourse",
+                                                         "kitchenCompleteCourse",
+                                                         "kitchenServeCourse",
+                                                         "startExternalPayment",
+                                                         "pollExternalPayment",
+                                                         "requestCancelExternalPayment",
+                                                         "cancelExternalPayment"};
 
 constexpr bool all_names_match() {
     for (std::size_t i = 0; i < spec_names.size(); ++i) {
@@ -90,9 +101,9 @@ TEST_CASE("find_event: every event name of the protocol at run time, and back") 
 }
 
 TEST_CASE("find_event: unknown and near-miss names are EventKind::unknown") {
-    for (const char* name : {"", "startsession", "StartSession", "startSession ", " startSession",
-                             "startSession/", "/startSession", "error", "unknown", "order",
-                             "kitchenStartCourses", "startSessio"}) {
+    for (const char* name :
+         {"", "startsession", "StartSession", "startSession ", " startSession", "startSession/",
+          "/startSession", "error", "unknown", "order", "kitchenStartCourses", "startSessio"}) {
         CHECK_MESSAGE(wh::find_event(name) == EventKind::unknown, name);
     }
     CHECK(wh::event_name(EventKind::unknown) == "");

@@ -37,8 +37,8 @@ std::string type_name() {
     const char* mangled = typeid(T).name();
 #ifdef MODEL_TEST_DEMANGLE
     int status = 0;
-    std::unique_ptr<char, void (*)(void*)> p(abi::__cxa_demangle(mangled, nullptr, nullptr, &status),
-                                             std::free);
+    std::unique_ptr<char, void (*)(void*)> p(
+        abi::__cxa_demangle(mangled, nullptr, nullptr, &status), std::free);
     if (status == 0 && p) return p.get();
 #endif
     return mangled;
@@ -52,8 +52,7 @@ inline constexpr bool is_vector_v = whd::is_vector<T>::value;
 template <class T, class F>
 void for_each_field_of(F&& f) {
     constexpr auto table = fields(whd::type_tag<T>{});
-    whd::for_each_field(table, f,
-                        std::make_index_sequence<std::tuple_size_v<decltype(table)>>{});
+    whd::for_each_field(table, f, std::make_index_sequence<std::tuple_size_v<decltype(table)>>{});
 }
 
 /// Which keys each object has (from the field tables) and which the fixtures fill.
@@ -86,7 +85,8 @@ public:
             const std::string o = owner<T>();
             for_each_field_of<T>([&](auto, const auto& field) {
                 keys_[o].insert(std::string(field.key));
-                if ((field.flags & whd::read_alias) != 0) aliases_.insert(o + " " + std::string(field.key));
+                if ((field.flags & whd::read_alias) != 0)
+                    aliases_.insert(o + " " + std::string(field.key));
                 using M = std::remove_cv_t<
                     std::remove_reference_t<decltype(std::declval<const T&>().*(field.member))>>;
                 declare<M>();
@@ -173,9 +173,7 @@ void with_request_type(const Fixture& fx, F&& f) {
     }
     const wh::EventKind kind = wh::find_event(fx.event());
     REQUIRE_MESSAGE(kind != wh::EventKind::unknown, "fixture of an unknown event: ", fx.stem);
-    wh::visit_event(kind, [&](auto ev) {
-        f(tag<typename decltype(ev)::request>{});
-    });
+    wh::visit_event(kind, [&](auto ev) { f(tag<typename decltype(ev)::request>{}); });
 }
 
 /// The input with the documented normalisations applied: what serialize must give back.
@@ -222,8 +220,8 @@ void check_round_trip(const Fixture& fx, const nlohmann::json& expected) {
     const std::string out = wh::serialize(*r);
     const auto got = nlohmann::json::parse(out, nullptr, false);
     REQUIRE_MESSAGE(!got.is_discarded(), fx.stem, ": invalid JSON written: ", out);
-    CHECK_MESSAGE(got == expected, fx.stem, "\n  wrote: ", got.dump(), "\n  want:  ",
-                  expected.dump());
+    CHECK_MESSAGE(got == expected, fx.stem, "\n  wrote: ", got.dump(),
+                  "\n  want:  ", expected.dump());
     const auto again = wh::try_parse<T>(out);
     REQUIRE_MESSAGE(again.ok(), fx.stem, ": ", model_test::describe(again));
     CHECK_MESSAGE(wh::serialize(*again) == out, fx.stem);
@@ -395,9 +393,10 @@ TEST_CASE("SelectRelationRequest: a relation and both deselect forms") {
     CHECK(sel.select_relation.relation->relation_number == 500123);
     CHECK(sel.select_relation.relation->name == "J. de Vries");
     CHECK(sel.select_relation.relation->extra.at("cardNumber") == "LOYAL-000123");
-    for (const char* stem : {"selectRelation.deselect-null", "selectRelation.deselect-relation-null"}) {
-        const auto r = wh::try_parse<wh::SelectRelationRequest>(
-            model_test::fixture_text("requests", stem));
+    for (const char* stem :
+         {"selectRelation.deselect-null", "selectRelation.deselect-relation-null"}) {
+        const auto r =
+            wh::try_parse<wh::SelectRelationRequest>(model_test::fixture_text("requests", stem));
         REQUIRE_MESSAGE(r.ok(), stem);
         CHECK_MESSAGE(!r->select_relation.relation.has_value(), stem);
         CHECK(r->session.session_id == "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d");
@@ -460,7 +459,8 @@ TEST_CASE("Session: the values of the full fixture are read into the right membe
 }
 
 TEST_CASE("Sender: browser details, receipt printer and employee number of the web fixture") {
-    const auto r = wh::parse<wh::SessionRequest>(model_test::fixture_text("requests", "startSession"));
+    const auto r =
+        wh::parse<wh::SessionRequest>(model_test::fixture_text("requests", "startSession"));
     const wh::Sender& s = r.sender;
     CHECK(s.employee_number == 27);
     CHECK(s.browser_family == "Chrome");
@@ -485,8 +485,8 @@ TEST_CASE("Sender: browser details, receipt printer and employee number of the w
 }
 
 TEST_CASE("KitchenRequest: the kitchen objects of the fixtures") {
-    const auto start = wh::parse<wh::KitchenRequest>(
-        model_test::fixture_text("requests", "kitchenStartCourse"));
+    const auto start =
+        wh::parse<wh::KitchenRequest>(model_test::fixture_text("requests", "kitchenStartCourse"));
     REQUIRE(start.cafeteria_order);
     CHECK(start.cafeteria_order->ticket_number == 42);
     CHECK(start.cafeteria_order->year == 2024);
@@ -506,7 +506,8 @@ TEST_CASE("KitchenRequest: the kitchen objects of the fixtures") {
 }
 
 TEST_CASE("PosErrorRequest: the error and the original request of the fixture") {
-    const auto r = wh::parse<wh::PosErrorRequest>(model_test::fixture_text("requests", "error-request"));
+    const auto r =
+        wh::parse<wh::PosErrorRequest>(model_test::fixture_text("requests", "error-request"));
     CHECK(r.error.code == wh::ErrorCode::invalid_receipt_footer_code_type);
     CHECK(r.error.message == "Unknown barcode type ean13");
     CHECK(r.original.at("event").at("eventCounter") == 1019);
@@ -516,7 +517,8 @@ TEST_CASE("PosErrorRequest: the error and the original request of the fixture") 
 }
 
 TEST_CASE("Reply: the values of the reply fixtures are read into the right members") {
-    const auto dlg = wh::parse<wh::Reply>(model_test::fixture_text("replies", "startSession.dialog"));
+    const auto dlg =
+        wh::parse<wh::Reply>(model_test::fixture_text("replies", "startSession.dialog"));
     REQUIRE(dlg.dialog);
     REQUIRE(dlg.dialog->dialog_options.size() == 3);
     const auto& o2 = dlg.dialog->dialog_options[1];
@@ -529,8 +531,8 @@ TEST_CASE("Reply: the values of the reply fixtures are read into the right membe
     CHECK(o3.article_number->value == "9002");
     CHECK(o3.disabled == true);
 
-    const auto ep = wh::parse<wh::Reply>(
-        model_test::fixture_text("replies", "pollExternalPayment.confirmed"));
+    const auto ep =
+        wh::parse<wh::Reply>(model_test::fixture_text("replies", "pollExternalPayment.confirmed"));
     REQUIRE(ep.external_payment);
     CHECK(ep.external_payment->external_payment_id == ext_payment_id);
     CHECK(ep.external_payment->final_amount == wh::Decimal::from_units(2223, 2));
@@ -543,8 +545,8 @@ TEST_CASE("Reply: the values of the reply fixtures are read into the right membe
     REQUIRE(ep.polling);
     CHECK(ep.polling->finished);
 
-    const auto footer = wh::parse<wh::Reply>(
-        model_test::fixture_text("replies", "completeSession.receipt-footer"));
+    const auto footer =
+        wh::parse<wh::Reply>(model_test::fixture_text("replies", "completeSession.receipt-footer"));
     REQUIRE(footer.receipt_footer);
     CHECK(footer.receipt_footer->as_array);
     REQUIRE(footer.receipt_footer->entries.size() == 2);
@@ -555,7 +557,8 @@ TEST_CASE("Reply: the values of the reply fixtures are read into the right membe
     CHECK(e0.barcode->code_type == wh::FooterCodeType("qrcode"));
     CHECK(e0.print_separate == true);
 
-    const auto misc = wh::parse<wh::Reply>(model_test::fixture_text("replies", "customAction.misc"));
+    const auto misc =
+        wh::parse<wh::Reply>(model_test::fixture_text("replies", "customAction.misc"));
     CHECK(misc.hide_barcode == false);
     REQUIRE(misc.prepay_table);
     CHECK(misc.prepay_table->table.number == 12);

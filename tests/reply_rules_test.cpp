@@ -30,19 +30,30 @@ std::vector<std::string> paths(const std::vector<wh::Error>& errors) {
     return out;
 }
 
-constexpr EventKind all_kinds[] = {
-    EventKind::start_session,        EventKind::scan_code,
-    EventKind::add_session_line,     EventKind::update_session_line,
-    EventKind::remove_session_line,  EventKind::pause_session,
-    EventKind::resume_session,       EventKind::select_relation,
-    EventKind::start_payment,        EventKind::cancel_payment,
-    EventKind::merge_session,        EventKind::cancel_session,
-    EventKind::complete_session,     EventKind::credit_session,
-    EventKind::custom_action,        EventKind::print_bill,
-    EventKind::background_poll,      EventKind::kitchen_start_course,
-    EventKind::kitchen_complete_course, EventKind::kitchen_serve_course,
-    EventKind::start_external_payment, EventKind::poll_external_payment,
-    EventKind::request_cancel_external_payment, EventKind::cancel_external_payment};
+constexpr EventKind all_kinds[] = {EventKind::start_session,
+                                   EventKind::scan_code,
+                                   EventKind::add_session_line,
+                                   EventKind::update_session_line,
+                                   EventKind::remove_session_line,
+                                   EventKind::pause_session,
+                                   EventKind::resume_session,
+                                   EventKind::select_relation,
+                                   EventKind::start_payment,
+                                   EventKind::cancel_payment,
+                                   EventKind::merge_session,
+                                   EventKind::cancel_session,
+                                   EventKind::complete_session,
+                                   EventKind::credit_session,
+                                   EventKind::custom_action,
+                                   EventKind::print_bill,
+                                   EventKind::background_poll,
+                                   EventKind::kitchen_start_course,
+                                   EventKind::kitchen_complete_course,
+                                   EventKind::kitchen_serve_course,
+                                   EventKind::start_external_payment,
+                                   EventKind::poll_external_payment,
+                                   EventKind::request_cancel_external_payment,
+                                   EventKind::cancel_external_payment};
 
 /// The events for which `reply` passes the rules (non-polling context, matching payment id).
 std::vector<EventKind> accepted_by(const wh::Reply& reply) {
@@ -92,12 +103,12 @@ TEST_CASE("check_reply: scanCode only with scanCode") {
 }
 
 TEST_CASE("check_reply: externalPayment only with the four external-payment events") {
-    const auto r = reply_of(R"({"externalPayment":{"externalPaymentId":")" + pay_id +
-                            R"(","started":true}})");
-    CHECK(accepted_by(r) ==
-          std::vector<EventKind>{EventKind::start_external_payment, EventKind::poll_external_payment,
-                                 EventKind::request_cancel_external_payment,
-                                 EventKind::cancel_external_payment});
+    const auto r =
+        reply_of(R"({"externalPayment":{"externalPaymentId":")" + pay_id + R"(","started":true}})");
+    CHECK(accepted_by(r) == std::vector<EventKind>{EventKind::start_external_payment,
+                                                   EventKind::poll_external_payment,
+                                                   EventKind::request_cancel_external_payment,
+                                                   EventKind::cancel_external_payment});
     const auto errors = wh::check_reply(r, EventKind::complete_session);
     REQUIRE(errors.size() == 1);
     CHECK(errors[0].path == "/externalPayment");
@@ -107,12 +118,14 @@ TEST_CASE("check_reply: externalPayment must echo the request's externalPaymentI
     wh::ReplyContext ctx;
     ctx.event = EventKind::poll_external_payment;
     ctx.external_payment_id = pay_id;
-    const auto wrong = reply_of(R"({"externalPayment":{"externalPaymentId":"other","confirmed":true}})");
+    const auto wrong =
+        reply_of(R"({"externalPayment":{"externalPaymentId":"other","confirmed":true}})");
     const auto errors = wh::check_reply(wrong, ctx);
     REQUIRE(errors.size() == 1);
     CHECK(errors[0].code == wh::errc::reply_rule);
     CHECK(errors[0].path == "/externalPayment/externalPaymentId");
-    CHECK(errors[0].message == "externalPaymentId \"other\" is not the request's \"" + pay_id + "\"");
+    CHECK(errors[0].message ==
+          "externalPaymentId \"other\" is not the request's \"" + pay_id + "\"");
     // Left empty, the dispatcher fills it in: not a violation.
     CHECK(wh::check_reply(reply_of(R"({"externalPayment":{"confirmed":true}})"), ctx).empty());
     // Without the request's id there is nothing to compare.
@@ -120,8 +133,9 @@ TEST_CASE("check_reply: externalPayment must echo the request's externalPaymentI
 }
 
 TEST_CASE("check_reply: events without a session reject line changes, additions and deletions") {
-    const auto r = reply_of(R"({"lineChanges":[{"lineId":"a"}],"lineAdditions":[{"articleNumber":1}],)"
-                            R"("lineDeletions":[{"lineId":"b"}]})");
+    const auto r =
+        reply_of(R"({"lineChanges":[{"lineId":"a"}],"lineAdditions":[{"articleNumber":1}],)"
+                 R"("lineDeletions":[{"lineId":"b"}]})");
     for (EventKind k : {EventKind::background_poll, EventKind::kitchen_start_course,
                         EventKind::kitchen_complete_course, EventKind::kitchen_serve_course}) {
         const auto errors = wh::check_reply(r, k);
@@ -135,7 +149,8 @@ TEST_CASE("check_reply: events without a session reject line changes, additions 
               .empty());
 }
 
-TEST_CASE("check_reply: a footer barcode type outside code128/qrcode is INVALID_RECEIPT_FOOTER_CODE_TYPE") {
+TEST_CASE("check_reply: a footer barcode type outside code128/qrcode is "
+          "INVALID_RECEIPT_FOOTER_CODE_TYPE") {
     const auto one = reply_of(R"({"receiptFooter":{"barcode":{"codeType":"ean13","code":"123"}}})");
     const auto errors = wh::check_reply(one, EventKind::complete_session);
     REQUIRE(errors.size() == 1);
@@ -189,9 +204,9 @@ TEST_CASE("is_valid_color: #RRGGBB or a preset colour name") {
     for (const char* ok : {"#1E90FF", "#1e90ff", "#000000", "red", "green", "lightGreen"}) {
         CHECK_MESSAGE(wh::is_valid_color(ok), ok);
     }
-    for (const char* bad : {"", "#12345", "#1234567", "#GGGGGG", "1E90FF", "#FFF", "red!",
-                            "light green", "rgb(1,2,3)", "#1E90F ",
-                            "abcdefghijklmnopqrstuvwxyzabcdefg"}) {
+    for (const char* bad :
+         {"", "#12345", "#1234567", "#GGGGGG", "1E90FF", "#FFF", "red!", "light green",
+          "rgb(1,2,3)", "#1E90F ", "abcdefghijklmnopqrstuvwxyzabcdefg"}) {
         CHECK_MESSAGE(!wh::is_valid_color(bad), bad);
     }
 }
@@ -253,7 +268,8 @@ TEST_CASE("check_reply: prepayTable needs the table's number") {
         R"({"prepayTable":{"table":{"subNumber":1},"sessionId":"s","payments":[{"paymentId":"p","amount":5}]}})");
     const auto errors = wh::check_reply(bad, EventKind::custom_action);
     REQUIRE(errors.size() == 1);
-    CHECK(errors[0].to_string() == "/prepayTable/table/number: prepayTable needs the table's number");
+    CHECK(errors[0].to_string() ==
+          "/prepayTable/table/number: prepayTable needs the table's number");
     const auto ok = reply_of(
         R"({"prepayTable":{"table":{"number":12},"sessionId":"s","payments":[{"paymentId":"p","amount":5}]}})");
     CHECK(wh::check_reply(ok, EventKind::custom_action).empty());
@@ -283,8 +299,8 @@ TEST_CASE("check_reply: every violation of one reply is reported") {
         R"({"scanCode":{"recognized":false},"receiptFooter":{"barcode":{"codeType":"ean13"}},)"
         R"("lineDeletions":[{"lineId":"x"}],"message":[{"backgroundColor":"#12"}]})");
     const auto errors = wh::check_reply(r, ctx);
-    CHECK(paths(errors) == std::vector<std::string>{
-                               "/receiptFooter", "/scanCode", "/lineDeletions", "/polling",
-                               "/receiptFooter/barcode/codeType", "/receiptFooter/barcode/code",
-                               "/message/0/backgroundColor"});
+    CHECK(paths(errors) == std::vector<std::string>{"/receiptFooter", "/scanCode", "/lineDeletions",
+                                                    "/polling", "/receiptFooter/barcode/codeType",
+                                                    "/receiptFooter/barcode/code",
+                                                    "/message/0/backgroundColor"});
 }

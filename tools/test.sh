@@ -10,7 +10,8 @@
 #
 # Environment:
 #   MPLUS_WEBHOOKS_QUICK=1         run gcc-cxx17 only
-#   MPLUS_WEBHOOKS_FORMAT_CHECK=1  fail when clang-format-14 would change a file (else report)
+#   MPLUS_WEBHOOKS_FORMAT_CHECK=1  fail when clang-format-14 would change a file (the default
+#                                  under CI=true; 0 only reports)
 #   MPLUS_WEBHOOKS_JOBS=N          build and ctest parallelism (default 2)
 set -euo pipefail
 
@@ -55,9 +56,11 @@ format_check() {
     echo "format: ${#unformatted[@]} file(s) differ from .clang-format:"
     printf '  %s\n' "${unformatted[@]}"
     echo "  fix with: clang-format-14 -i ${unformatted[*]}"
-    if [[ "${MPLUS_WEBHOOKS_FORMAT_CHECK:-0}" == 1 ]]; then
+    local default_check=0
+    [[ "${CI:-}" == true ]] && default_check=1
+    if [[ "${MPLUS_WEBHOOKS_FORMAT_CHECK:-$default_check}" == 1 ]]; then
         "$clang_format" --dry-run --Werror "${unformatted[@]}" || true
-        echo "format: failing because MPLUS_WEBHOOKS_FORMAT_CHECK=1" >&2
+        echo "format: failing (CI=true or MPLUS_WEBHOOKS_FORMAT_CHECK=1)" >&2
         exit 1
     fi
     echo "format: reported only (set MPLUS_WEBHOOKS_FORMAT_CHECK=1 to fail on this)"

@@ -291,8 +291,7 @@ private:
         const Decimal amount = request.external_payment.amount;
         if (amount <= Decimal()) {
             responder.reply(payment_detail::cancelled_reply(
-                id, polling,
-                "The cash machine only takes payments, not " + money_text(amount)));
+                id, polling, "The cash machine only takes payments, not " + money_text(amount)));
             return;
         }
         mw::Reply reply;
@@ -392,8 +391,7 @@ private:
                 if (now_status == "paid") {
                     reply = payment_detail::payment_reply(id, polling);
                     reply.external_payment->message =
-                        "Too late to cancel: " +
-                        money_text(decimal_of(*doc, "amount")) +
+                        "Too late to cancel: " + money_text(decimal_of(*doc, "amount")) +
                         " has been paid";
                 } else if (now_status == "returning") {
                     reply = payment_detail::payment_reply(id, polling);
@@ -574,8 +572,7 @@ private:
             const std::string status = payment_detail::string_at(doc, "status");
             const Decimal inserted = decimal_of(doc, "inserted");
             if (status == "started") {
-                machine_.take(id, decimal_of(doc, "amount"), inserted,
-                              options_.step_interval);
+                machine_.take(id, decimal_of(doc, "amount"), inserted, options_.step_interval);
             } else if ((status == "returning" || status == "abandoned") && inserted > Decimal() &&
                        doc.find("returned") == doc.end() &&
                        payment_detail::string_at(doc, "abandoned_from") != "paid") {
@@ -625,8 +622,7 @@ private:
         if (inserted <= Decimal()) {
             return "Insert " + money_text(amount) + " into the cash machine";
         }
-        return "Inserted " + money_text(inserted) + " of " +
-               money_text(amount);
+        return "Inserted " + money_text(inserted) + " of " + money_text(amount);
     }
 
     /// A not-final answer: the status, and the POS polls again.
@@ -656,12 +652,10 @@ private:
         e.confirmed = true;
         e.final_amount = amount;
         e.external_transaction_reference = payment_detail::string_at(doc, "reference");
-        e.message =
-            "Paid " + money_text(inserted) + ", change " + money_text(change);
+        e.message = "Paid " + money_text(inserted) + ", change " + money_text(change);
         mw::ReceiptText t;
         t.text = "Cash machine " + payment_detail::string_at(doc, "reference") +
-                 "\nAmount: " + money_text(amount) +
-                 "\nPaid: " + money_text(inserted) +
+                 "\nAmount: " + money_text(amount) + "\nPaid: " + money_text(inserted) +
                  "\nChange: " + money_text(change);
         e.receipt_texts.push_back(std::move(t));
         return r;

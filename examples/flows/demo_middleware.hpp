@@ -66,7 +66,9 @@ public:
     DemoMiddleware& operator=(const DemoMiddleware&) = delete;
 
     /// Adds a session flow after the built-in ones.
-    void add(std::unique_ptr<SessionFlow> flow) { session_flows_.push_back(std::move(flow)); }
+    void add(std::unique_ptr<SessionFlow> flow) {
+        session_flows_.push_back(std::move(flow));
+    }
     /// Adds (or, for a method already served, puts first) a payment flow.
     void add(std::unique_ptr<PaymentFlow> flow) {
         payment_flows_.insert(payment_flows_.begin(), std::move(flow));
@@ -83,30 +85,26 @@ public:
     void attach(mw::Dispatcher& dispatcher) {
         namespace ev = mw::events;
         dispatcher.on<ev::AddSessionLine>([this](const mw::AddSessionLineRequest& r) {
-            return first_claim([&](SessionFlow& f, mw::Reply& reply) {
-                return f.on_add_session_line(r, reply);
-            });
+            return first_claim(
+                [&](SessionFlow& f, mw::Reply& reply) { return f.on_add_session_line(r, reply); });
         });
         dispatcher.on<ev::ScanCode>([this](const mw::ScanCodeRequest& r) {
             return first_claim(
                 [&](SessionFlow& f, mw::Reply& reply) { return f.on_scan_code(r, reply); });
         });
         dispatcher.on<ev::RemoveSessionLine>([this](const mw::RemoveSessionLineRequest& r) {
-            return every([&](SessionFlow& f, mw::Reply& reply) {
-                f.on_remove_session_line(r, reply);
-            });
+            return every(
+                [&](SessionFlow& f, mw::Reply& reply) { f.on_remove_session_line(r, reply); });
         });
         dispatcher.on<ev::SelectRelation>([this](const mw::SelectRelationRequest& r) {
-            return every(
-                [&](SessionFlow& f, mw::Reply& reply) { f.on_select_relation(r, reply); });
+            return every([&](SessionFlow& f, mw::Reply& reply) { f.on_select_relation(r, reply); });
         });
         dispatcher.on<ev::CompleteSession>([this](const mw::CompleteSessionRequest& r) {
             return every(
                 [&](SessionFlow& f, mw::Reply& reply) { f.on_complete_session(r, reply); });
         });
         dispatcher.on<ev::CancelSession>([this](const mw::SessionRequest& r) {
-            return every(
-                [&](SessionFlow& f, mw::Reply& reply) { f.on_cancel_session(r, reply); });
+            return every([&](SessionFlow& f, mw::Reply& reply) { f.on_cancel_session(r, reply); });
         });
         attach_payment<ev::StartExternalPayment>(dispatcher);
         attach_payment<ev::PollExternalPayment>(dispatcher);
@@ -135,28 +133,27 @@ private:
 
     template <class Event>
     void attach_payment(mw::Dispatcher& dispatcher) {
-        dispatcher.on_async<Event>(
-            [this](const mw::ExternalPaymentRequest& r, mw::RequestContext& ctx,
-                   mw::Responder responder) {
-                const std::string& method = r.external_payment.method;
-                for (const auto& f : payment_flows_) {
-                    if (f->method() == method) {
-                        f->on_event(Event::kind, r, std::move(responder));
-                        return;
-                    }
+        dispatcher.on_async<Event>([this](const mw::ExternalPaymentRequest& r,
+                                          mw::RequestContext& ctx, mw::Responder responder) {
+            const std::string& method = r.external_payment.method;
+            for (const auto& f : payment_flows_) {
+                if (f->method() == method) {
+                    f->on_event(Event::kind, r, std::move(responder));
+                    return;
                 }
-                mw::Reply reply;
-                if (Event::kind != mw::EventKind::cancel_external_payment) {
-                    reply.external_payment.emplace();
-                    reply.external_payment->external_payment_id =
-                        r.external_payment.external_payment_id;
-                    reply.external_payment->cancelled = true;
-                    reply.add_message("Payment method \"" + method +
-                                      "\" is not handled by this middleware.");
-                }
-                if (ctx.polling) reply.polling.emplace(); // finished: stop asking
-                responder.reply(std::move(reply));
-            });
+            }
+            mw::Reply reply;
+            if (Event::kind != mw::EventKind::cancel_external_payment) {
+                reply.external_payment.emplace();
+                reply.external_payment->external_payment_id =
+                    r.external_payment.external_payment_id;
+                reply.external_payment->cancelled = true;
+                reply.add_message("Payment method \"" + method +
+                                  "\" is not handled by this middleware.");
+            }
+            if (ctx.polling) reply.polling.emplace(); // finished: stop asking
+            responder.reply(std::move(reply));
+        });
     }
 
     FlowEnv env_;

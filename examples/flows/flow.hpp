@@ -34,9 +34,7 @@ public:
     /// The flow's name (`ticketing`, `loyalty`).
     virtual std::string_view name() const = 0;
     /// A line was added (also the re-send after a dialog).
-    virtual bool on_add_session_line(const mw::AddSessionLineRequest&, mw::Reply&) {
-        return false;
-    }
+    virtual bool on_add_session_line(const mw::AddSessionLineRequest&, mw::Reply&) { return false; }
     /// A line was removed.
     virtual void on_remove_session_line(const mw::RemoveSessionLineRequest&, mw::Reply&) {}
     /// A code was scanned (also the re-send after a dialog).

@@ -46,7 +46,9 @@ inline std::string hour_text(int hour) {
 }
 
 /// A Decimal as stored in a document: its exact text.
-inline std::string decimal_text(mw::Decimal d) { return d.to_string(); }
+inline std::string decimal_text(mw::Decimal d) {
+    return d.to_string();
+}
 
 /// The Decimal a document stored as text (zero when absent or unreadable).
 inline mw::Decimal decimal_of(const nlohmann::json& doc, const char* key) {

@@ -25,9 +25,9 @@ namespace mplus_demo {
 
 /// How the loyalty programme works.
 struct LoyaltyConfig {
-    std::string card_prefix = "LOY";    ///< scanned codes with this prefix are loyalty cards
-    std::string voucher_prefix = "VCH"; ///< scanned codes with this prefix are vouchers
-    std::int64_t points_per_euro = 1;   ///< points per whole euro paid
+    std::string card_prefix = "LOY";      ///< scanned codes with this prefix are loyalty cards
+    std::string voucher_prefix = "VCH";   ///< scanned codes with this prefix are vouchers
+    std::int64_t points_per_euro = 1;     ///< points per whole euro paid
     std::int64_t voucher_threshold = 100; ///< points exchanged for one voucher
     mw::Decimal voucher_value = mw::Decimal(5); ///< the discount of one voucher
     /// What the store holds on first start: this card with one open voucher.
@@ -54,9 +54,9 @@ public:
             tx.put("loyalty_accounts", config_.seed_card,
                    nlohmann::json{{"points", 0}, {"name", "Card " + config_.seed_card}});
             put_voucher(tx, config_.seed_voucher,
-                   nlohmann::json{{"account", config_.seed_card},
-                                  {"value", decimal_text(config_.voucher_value)},
-                                  {"status", "open"}});
+                        nlohmann::json{{"account", config_.seed_card},
+                                       {"value", decimal_text(config_.voucher_value)},
+                                       {"status", "open"}});
             // The seeded voucher is number 1: issued vouchers continue after it.
             tx.put("counters", "voucher", nlohmann::json{{"next", 2}});
             tx.put("loyalty_meta", "seeded", nlohmann::json{{"at", now_text()}});
@@ -116,7 +116,8 @@ public:
             }
             if (!tx.get("loyalty_accounts", account)) {
                 tx.put("loyalty_accounts", account,
-                       nlohmann::json{{"points", 0}, {"name", relation->name.value_or(account)},
+                       nlohmann::json{{"points", 0},
+                                      {"name", relation->name.value_or(account)},
                                       {"relation", relation->relation_number}});
             }
             identify(tx, request, account, "relation", reply);
@@ -148,8 +149,7 @@ public:
         });
     }
 
-    void on_complete_session(const mw::CompleteSessionRequest& request,
-                             mw::Reply& reply) override {
+    void on_complete_session(const mw::CompleteSessionRequest& request, mw::Reply& reply) override {
         const std::string& session_id = request.session.session_id;
         nlohmann::json footer = nlohmann::json::array();
         // Points, redemptions and new vouchers: all in one transaction, so that a crash leaves
@@ -175,8 +175,8 @@ public:
             }
             std::string account = session.value("account", std::string());
             if (account.empty() && request.session.relation) {
-                const auto linked = tx.get("loyalty_relations",
-                                           std::to_string(request.session.relation->relation_number));
+                const auto linked = tx.get(
+                    "loyalty_relations", std::to_string(request.session.relation->relation_number));
                 if (linked) account = linked->value("account", std::string());
             }
             auto account_doc = account.empty() ? std::nullopt : tx.get("loyalty_accounts", account);
@@ -195,10 +195,10 @@ public:
                         numbered(config_.voucher_prefix, next_number(tx, "voucher"));
                     put_voucher(tx, code,
                                 nlohmann::json{{"account", account},
-                                          {"value", decimal_text(config_.voucher_value)},
-                                          {"status", "open"},
-                                          {"issuedIn", session_id},
-                                          {"issuedAt", now_text()}});
+                                               {"value", decimal_text(config_.voucher_value)},
+                                               {"status", "open"},
+                                               {"issuedIn", session_id},
+                                               {"issuedAt", now_text()}});
                     issued.push_back(code);
                 }
                 (*account_doc)["points"] = balance;
@@ -231,8 +231,8 @@ private:
         return mw::format_timestamp(env_.now_millis(), env_.utc_offset_minutes);
     }
 
-    std::vector<std::pair<std::string, nlohmann::json>> vouchers_held_by(
-        Transaction& tx, const std::string& session_id) {
+    std::vector<std::pair<std::string, nlohmann::json>>
+    vouchers_held_by(Transaction& tx, const std::string& session_id) {
         std::vector<std::pair<std::string, nlohmann::json>> out;
         for (const auto& [key, entry] : tx.list_prefix(holds_index, session_id + ' ')) {
             const std::string code = key.substr(session_id.size() + 1);
@@ -300,9 +300,8 @@ private:
             mw::Dialog dialog;
             dialog.dialog_title = "Use a voucher of " + account + "?";
             for (const auto& code : open) {
-                dialog.add_option(voucher_number(code), code + " (EUR " +
-                                                            money_text(voucher_value(tx, code)) +
-                                                            " off)");
+                dialog.add_option(voucher_number(code),
+                                  code + " (EUR " + money_text(voucher_value(tx, code)) + " off)");
             }
             reply.dialog = std::move(dialog);
         }
@@ -393,9 +392,8 @@ private:
             return;
         }
         const mw::Decimal value = std::min(decimal_of(*voucher, "value"), target_total);
-        (*voucher)["heldBy"] = nlohmann::json{{"session", session_id},
-                                              {"line", target->line_id},
-                                              {"amount", decimal_text(value)}};
+        (*voucher)["heldBy"] = nlohmann::json{
+            {"session", session_id}, {"line", target->line_id}, {"amount", decimal_text(value)}};
         put_voucher(tx, code, *voucher);
         discount_line(code, target->line_id, value, reply);
         reply.add_message("Voucher " + code + ": EUR " + money_text(value) + " off " +

@@ -306,9 +306,9 @@ private:
         const std::optional<json> reservation = tx.get(reservations_table, number);
         mw::Reply r = payment_detail::payment_reply(id, polling);
         r.external_payment->started = true;
-        r.external_payment->message =
-            "Booking " + money_text(decimal_of(payment, "amount")) +
-            " on " + (reservation ? display_name(*reservation) : "room " + number);
+        r.external_payment->message = "Booking " + money_text(decimal_of(payment, "amount")) +
+                                      " on " +
+                                      (reservation ? display_name(*reservation) : "room " + number);
         return r;
     }
 

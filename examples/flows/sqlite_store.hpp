@@ -17,8 +17,8 @@ class SqliteStore : public Store {
 public:
     /// Opens (or creates) the database at `path`; throws StoreError when it cannot.
     explicit SqliteStore(const std::string& path) {
-        if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                                                     SQLITE_OPEN_FULLMUTEX,
+        if (sqlite3_open_v2(path.c_str(), &db_,
+                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                             nullptr) != SQLITE_OK) {
             const std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
             sqlite3_close(db_);
@@ -111,8 +111,8 @@ private:
             st.bind(1, table);
             return rows(st);
         }
-        std::vector<std::pair<std::string, nlohmann::json>> list_prefix(
-            std::string_view table, std::string_view prefix) override {
+        std::vector<std::pair<std::string, nlohmann::json>>
+        list_prefix(std::string_view table, std::string_view prefix) override {
             // A range on the primary key (tbl, key), compared as bytes (BINARY collation):
             // from `prefix` up to `prefix` with its last byte raised by one.
             std::string end(prefix);

@@ -38,8 +38,8 @@ public:
     virtual std::vector<std::pair<std::string, nlohmann::json>> list(std::string_view table) = 0;
     /// The documents of `table` whose key starts with `prefix`, ordered by key. Stores
     /// override it with a range look-up; this default filters list().
-    virtual std::vector<std::pair<std::string, nlohmann::json>> list_prefix(
-        std::string_view table, std::string_view prefix) {
+    virtual std::vector<std::pair<std::string, nlohmann::json>>
+    list_prefix(std::string_view table, std::string_view prefix) {
         auto docs = list(table);
         std::vector<std::pair<std::string, nlohmann::json>> out;
         for (auto& d : docs) {
@@ -85,7 +85,8 @@ public:
     }
 
 private:
-    using Tables = std::map<std::string, std::map<std::string, nlohmann::json, std::less<>>, std::less<>>;
+    using Tables =
+        std::map<std::string, std::map<std::string, nlohmann::json, std::less<>>, std::less<>>;
 
     struct Tx final : Transaction {
         explicit Tx(const Tables& t) : tables(t) {}
@@ -108,8 +109,8 @@ private:
         std::vector<std::pair<std::string, nlohmann::json>> list(std::string_view table) override {
             return list_prefix(table, {});
         }
-        std::vector<std::pair<std::string, nlohmann::json>> list_prefix(
-            std::string_view table, std::string_view prefix) override {
+        std::vector<std::pair<std::string, nlohmann::json>>
+        list_prefix(std::string_view table, std::string_view prefix) override {
             std::vector<std::pair<std::string, nlohmann::json>> out;
             const auto t = tables.find(table);
             if (t == tables.end()) return out;

@@ -28,9 +28,9 @@ struct TicketingConfig {
     /// The ticket articles and the text their line gets (the slot is appended).
     std::map<std::int64_t, std::string> articles = {{235, "Tour Ticket (Adult)"},
                                                     {236, "Tour Ticket (Child)"}};
-    int first_hour = 9;  ///< the first slot starts at this hour
-    int last_hour = 17;  ///< the last slot ends at this hour
-    int capacity = 20;   ///< seats per slot
+    int first_hour = 9; ///< the first slot starts at this hour
+    int last_hour = 17; ///< the last slot ends at this hour
+    int capacity = 20;  ///< seats per slot
 };
 
 /// Ticketing with time slots (articles 235 and 236 by default).
@@ -55,8 +55,7 @@ public:
         return env_.store.with([&](Transaction& tx) { return free_seats(tx, date, hour); });
     }
 
-    bool on_add_session_line(const mw::AddSessionLineRequest& request,
-                             mw::Reply& reply) override {
+    bool on_add_session_line(const mw::AddSessionLineRequest& request, mw::Reply& reply) override {
         const mw::SessionLine& line = request.add_session_line.line;
         if (!line.article_number) return false;
         const auto article = config_.articles.find(*line.article_number);
@@ -131,8 +130,7 @@ public:
         });
     }
 
-    void on_complete_session(const mw::CompleteSessionRequest& request,
-                             mw::Reply& reply) override {
+    void on_complete_session(const mw::CompleteSessionRequest& request, mw::Reply& reply) override {
         const std::string& session_id = request.session.session_id;
         nlohmann::json footer = nlohmann::json::array();
         env_.store.transact([&](Transaction& tx) {
@@ -164,8 +162,9 @@ public:
                 slot["sold"] = slot.value("sold", 0) + seats;
                 tx.put("ticket_slots", key_of_slot, slot);
                 for (int i = 1; i <= seats; ++i) {
-                    const std::string id = "TKT-" + compact(date) + "-" + hour_text(hour).substr(0, 2) +
-                                           "-" + numbered("", next_number(tx, "ticket"), 5);
+                    const std::string id = "TKT-" + compact(date) + "-" +
+                                           hour_text(hour).substr(0, 2) + "-" +
+                                           numbered("", next_number(tx, "ticket"), 5);
                     tx.put("tickets", id,
                            nlohmann::json{{"session", session_id},
                                           {"article", hold.value("article", std::int64_t{0})},
@@ -174,12 +173,11 @@ public:
                                           {"hour", hour},
                                           {"sold", mw::format_timestamp(env_.now_millis(),
                                                                         env_.utc_offset_minutes)}});
-                    footer.push_back(footer_doc(hold.value("ticket", std::string()) + "\n" +
-                                                    date + " " + slot_name(hour),
-                                                id,
-                                                "Ticket " + std::to_string(i) + " of " +
-                                                    std::to_string(seats) + " - " + id,
-                                                true));
+                    footer.push_back(footer_doc(
+                        hold.value("ticket", std::string()) + "\n" + date + " " + slot_name(hour),
+                        id,
+                        "Ticket " + std::to_string(i) + " of " + std::to_string(seats) + " - " + id,
+                        true));
                 }
             }
             tx.put("ticket_sessions", session_id, nlohmann::json{{"footer", footer}});
@@ -250,10 +248,9 @@ private:
             if (!slot_open(now, hour)) continue; // started slots are not offered at all
             const int left = free_seats(tx, now.date, hour);
             mw::DialogOption& o = dialog.add_option(
-                hour, slot_name(hour) +
-                          (left > 0 ? " (" + std::to_string(left) + (left == 1 ? " seat" : " seats") +
-                                          " left)"
-                                    : " (full)"));
+                hour, slot_name(hour) + (left > 0 ? " (" + std::to_string(left) +
+                                                        (left == 1 ? " seat" : " seats") + " left)"
+                                                  : " (full)"));
             // Full slots stay visible, greyed out, so the cashier can tell the customer why.
             if (left < seats) {
                 o.disabled = true;
@@ -278,16 +275,17 @@ private:
         const std::string& session_id = request.session.session_id;
         const std::string new_id = line.line_id + "-" + hour_text(hour).substr(0, 2);
         const std::string line_text = text + " " + slot_name(hour);
-        const nlohmann::json doc = {{"session", session_id}, {"line", new_id},
-                                    {"article", *line.article_number}, {"text", line_text},
-                                    {"ticket", text},
-                                    {"date", date}, {"hour", hour}, {"seats", seats},
-                                    {"slot", slot_name(hour)}};
+        const nlohmann::json doc = {
+            {"session", session_id}, {"line", new_id}, {"article", *line.article_number},
+            {"text", line_text},     {"ticket", text}, {"date", date},
+            {"hour", hour},          {"seats", seats}, {"slot", slot_name(hour)}};
         tx.put("ticket_holds", hold_key(session_id, new_id), doc);
         // The original line held nothing; a repeat of this request finds the new line's hold.
         tx.put("ticket_holds", hold_key(session_id, line.line_id),
-               nlohmann::json{{"session", session_id}, {"line", line.line_id},
-                              {"replacedBy", new_id}, {"seats", 0}});
+               nlohmann::json{{"session", session_id},
+                              {"line", line.line_id},
+                              {"replacedBy", new_id},
+                              {"seats", 0}});
         replace_line(line, doc, reply);
     }
 

@@ -18,8 +18,8 @@
 #include <exception>
 #include <iostream>
 #include <memory>
-#include <stdexcept>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -560,8 +560,8 @@ bool is_content_type(std::string_view name) {
     constexpr std::string_view wanted = "content-type";
     if (name.size() != wanted.size()) return false;
     for (std::size_t i = 0; i < name.size(); ++i) {
-        const char c = name[i] >= 'A' && name[i] <= 'Z' ? static_cast<char>(name[i] - 'A' + 'a')
-                                                         : name[i];
+        const char c =
+            name[i] >= 'A' && name[i] <= 'Z' ? static_cast<char>(name[i] - 'A' + 'a') : name[i];
         if (c != wanted[i]) return false;
     }
     return true;

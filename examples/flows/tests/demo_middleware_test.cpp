@@ -86,9 +86,9 @@ public:
             dup2(out[1], STDOUT_FILENO);
             close(out[0]);
             close(out[1]);
-            std::vector<std::string> args = {MPLUS_DEMO_SERVER, "--port", "0",   "--secret",
-                                             secret,            "--data", data_dir, "--now",
-                                             now_text};
+            std::vector<std::string> args = {MPLUS_DEMO_SERVER, "--port", "0",
+                                             "--secret",        secret,   "--data",
+                                             data_dir,          "--now",  now_text};
             std::vector<char*> argv;
             for (auto& a : args) argv.push_back(a.data());
             argv.push_back(nullptr);
@@ -116,8 +116,7 @@ public:
     int stop(int signal) {
         kill(pid_, signal);
         int status = 0;
-        while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-        }
+        while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {}
         pid_ = -1;
         return status;
     }
@@ -142,7 +141,8 @@ mw::PosTransport http_transport(const int* port) {
             }
         }
         auto res = client.Post(r.path, headers, r.body, content_type);
-        if (!res) throw std::runtime_error("HTTP request failed: " + httplib::to_string(res.error()));
+        if (!res)
+            throw std::runtime_error("HTTP request failed: " + httplib::to_string(res.error()));
         mw::HttpResponse out;
         out.status = res->status;
         for (const auto& [name, value] : res->headers) out.headers.push_back({name, value});
@@ -188,9 +188,9 @@ TEST_CASE("demo server: SIGKILL in the middle of ticketing and loyalty, restart,
 
     const mw::PosStep& done = pos.complete_session();
     CHECK(done.ok());
-    CHECK(qr_codes(done.receipt_footers) ==
-          std::vector<std::string>{"TKT-20240501-11-00001", "TKT-20240501-11-00002",
-                                   "TKT-20240501-11-00003"});
+    CHECK(qr_codes(done.receipt_footers) == std::vector<std::string>{"TKT-20240501-11-00001",
+                                                                     "TKT-20240501-11-00002",
+                                                                     "TKT-20240501-11-00003"});
     REQUIRE(done.receipt_footers.size() == 4);
     // 37.50 - 5.00 + 20.00 = 52.50: 52 points.
     CHECK(done.receipt_footers[3].text_before == "Loyalty LOY0001: +52 points, balance 52");

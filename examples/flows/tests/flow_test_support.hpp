@@ -98,7 +98,9 @@ public:
         return mw::PosSimulator(transport(), o);
     }
     /// The middleware's environment (for flows built directly in a test).
-    mplus_demo::FlowEnv env() { return mplus_demo::FlowEnv{*store_, [this] { return now_; }, 120}; }
+    mplus_demo::FlowEnv env() {
+        return mplus_demo::FlowEnv{*store_, [this] { return now_; }, 120};
+    }
     /// Moves the middleware's clock.
     void set_now(const char* text) { now_ = mw::parse_timestamp(text)->unix_millis; }
 
@@ -108,7 +110,8 @@ private:
             if (kind_ == StoreKind::memory) {
                 store_ = std::make_unique<mplus_demo::MemoryStore>();
             } else {
-                store_ = std::make_unique<mplus_demo::SqliteStore>((dir_.path() / "demo.sqlite").string());
+                store_ = std::make_unique<mplus_demo::SqliteStore>(
+                    (dir_.path() / "demo.sqlite").string());
             }
         }
         middleware_ = std::make_unique<DemoMiddleware>(env(), config_);

@@ -18,8 +18,7 @@ const mw::PosStep& add_lunch(mw::PosSimulator& pos, std::int64_t euros) {
 }
 
 /// The external discount of the line of article `article`, if any.
-std::optional<mw::ExternalDiscount> discount_of(const mw::PosSimulator& pos,
-                                                std::int64_t article) {
+std::optional<mw::ExternalDiscount> discount_of(const mw::PosSimulator& pos, std::int64_t article) {
     for (const auto& l : lines_of(pos, article)) {
         if (l.external_discount) return l.external_discount;
     }
@@ -127,7 +126,8 @@ TEST_CASE("loyalty: reaching the threshold issues a voucher printed as a QR code
               std::vector<std::string>{"VCH0002", "VCH0003", "VCH0004"});
         REQUIRE(done.receipt_footers.size() == 4);
         CHECK(done.receipt_footers[0].text_before == "Loyalty LOY0001: +210 points, balance 5");
-        CHECK(done.receipt_footers[1].text_before == "Loyalty voucher: EUR 5.00 off your next visit");
+        CHECK(done.receipt_footers[1].text_before ==
+              "Loyalty voucher: EUR 5.00 off your next visit");
         CHECK(voucher_status(m.store(), "VCH0003") == "open");
     }
 }

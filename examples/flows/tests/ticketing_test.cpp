@@ -167,18 +167,17 @@ TEST_CASE("ticketing: completeSession sells the seats and prints one QR code per
         CHECK(codes == std::vector<std::string>{"TKT-20240501-11-00001", "TKT-20240501-11-00002",
                                                 "TKT-20240501-14-00003"});
         REQUIRE(done.receipt_footers.size() == 3);
-        CHECK(done.receipt_footers[0].text_before ==
-              "Tour Ticket (Adult)\n2024-05-01 11:00-12:00");
+        CHECK(done.receipt_footers[0].text_before == "Tour Ticket (Adult)\n2024-05-01 11:00-12:00");
         CHECK(done.receipt_footers[2].text_after == "Ticket 1 of 1 - TKT-20240501-14-00003");
         CHECK(done.receipt_footers[0].print_separate == true);
         // Sold seats stay taken; the tickets are in the store.
         CHECK(slot_seen_by_new_sale(other, 11) == "11:00-12:00 (18 seats left)");
         CHECK(slot_seen_by_new_sale(other, 14) == "14:00-15:00 (19 seats left)");
-        const auto tickets = m.store().with([](mplus_demo::Transaction& tx) {
-            return tx.list("tickets");
-        });
+        const auto tickets =
+            m.store().with([](mplus_demo::Transaction& tx) { return tx.list("tickets"); });
         CHECK(tickets.size() == 3);
-        CHECK(m.store().with([](mplus_demo::Transaction& tx) { return tx.list("ticket_holds"); })
+        CHECK(m.store()
+                  .with([](mplus_demo::Transaction& tx) { return tx.list("ticket_holds"); })
                   .empty());
 
         // The same completeSession again (the POS retried): the same tickets, none sold twice.

@@ -9,11 +9,11 @@
 
 // The inline version namespace keeps two copies of the library in one program from silently
 // breaking the one-definition rule: their symbols get different mangled names.
-#define MPLUS_WEBHOOKS_BEGIN_NAMESPACE                                                            \
-    namespace mplus {                                                                             \
-    namespace webhooks {                                                                          \
+#define MPLUS_WEBHOOKS_BEGIN_NAMESPACE                                                             \
+    namespace mplus {                                                                              \
+    namespace webhooks {                                                                           \
     inline namespace v0 {
-#define MPLUS_WEBHOOKS_END_NAMESPACE                                                              \
-    }                                                                                             \
-    }                                                                                             \
+#define MPLUS_WEBHOOKS_END_NAMESPACE                                                               \
+    }                                                                                              \
+    }                                                                                              \
     }

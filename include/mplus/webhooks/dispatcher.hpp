@@ -883,8 +883,9 @@ public:
                                          : std::chrono::steady_clock::time_point();
                 Reply reply = call_sync(f, request, x.context);
                 if (timed) x.out.handler_time = detail::since(start);
-                detail::Core::deliver(x, self->reply_response(x.out, reply_context<Event>(x, request),
-                                                              std::move(reply)));
+                detail::Core::deliver(x,
+                                      self->reply_response(x.out, reply_context<Event>(x, request),
+                                                           std::move(reply)));
             };
         return *this;
     }

@@ -201,7 +201,12 @@ struct List {
 };
 
 /// Every known event, in EventKind order.
-using All = List<StartSession, ScanCode, AddSessionLine, UpdateSessionLine, RemoveSessionLine, PauseSession, ResumeSession, SelectRelation, StartPayment, CancelPayment, MergeSession, CancelSession, CompleteSession, CreditSession, CustomAction, PrintBill, BackgroundPoll, KitchenStartCourse, KitchenCompleteCourse, KitchenServeCourse, StartExternalPayment, PollExternalPayment, RequestCancelExternalPayment, CancelExternalPayment>;
+using All =
+    List<StartSession, ScanCode, AddSessionLine, UpdateSessionLine, RemoveSessionLine, PauseSession,
+         ResumeSession, SelectRelation, StartPayment, CancelPayment, MergeSession, CancelSession,
+         CompleteSession, CreditSession, CustomAction, PrintBill, BackgroundPoll,
+         KitchenStartCourse, KitchenCompleteCourse, KitchenServeCourse, StartExternalPayment,
+         PollExternalPayment, RequestCancelExternalPayment, CancelExternalPayment>;
 } // namespace events
 
 /// The number of known events.
@@ -240,8 +245,7 @@ constexpr EventKind find_event(std::string_view name) noexcept {
 
 /// True for the four external-payment events.
 constexpr bool is_external_payment_event(EventKind kind) noexcept {
-    return kind == EventKind::start_external_payment ||
-           kind == EventKind::poll_external_payment ||
+    return kind == EventKind::start_external_payment || kind == EventKind::poll_external_payment ||
            kind == EventKind::request_cancel_external_payment ||
            kind == EventKind::cancel_external_payment;
 }

@@ -153,8 +153,8 @@ struct FormFieldTypeValues {
     static constexpr std::string_view time = "time";
     static constexpr std::string_view checkbox = "checkbox";
     static constexpr std::string_view label = "label";
-    static constexpr std::string_view known[] = {text,   email, number,   select,
-                                                 date,   time,  checkbox, label};
+    static constexpr std::string_view known[] = {text, email, number,   select,
+                                                 date, time,  checkbox, label};
 };
 /// The kind of a form field.
 using FormFieldType = OpenEnum<FormFieldTypeValues>;

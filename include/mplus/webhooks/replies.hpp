@@ -39,9 +39,7 @@ struct ArticleRef {
     friend bool operator==(const ArticleRef& a, const ArticleRef& b) noexcept {
         return a.value == b.value;
     }
-    friend bool operator!=(const ArticleRef& a, const ArticleRef& b) noexcept {
-        return !(a == b);
-    }
+    friend bool operator!=(const ArticleRef& a, const ArticleRef& b) noexcept { return !(a == b); }
 };
 
 /// `scanCode` of a reply: whether the code was recognized.
@@ -57,8 +55,7 @@ template <class T, detail::if_type<T, ScanCodeReply> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
     return std::make_tuple(req("recognized", &T::recognized),
-                           opt("relationNumber", &T::relation_number),
-                           opt("message", &T::message),
+                           opt("relationNumber", &T::relation_number), opt("message", &T::message),
                            opt("customerMessage", &T::customer_message));
 }
 
@@ -94,16 +91,12 @@ struct LineAddition {
 template <class T, detail::if_type<T, LineAddition> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(opt("lineId", &T::line_id),
-                           opt("articleNumber", &T::article_number),
-                           opt("barcode", &T::barcode),
-                           opt("pluNumber", &T::plu_number),
+    return std::make_tuple(opt("lineId", &T::line_id), opt("articleNumber", &T::article_number),
+                           opt("barcode", &T::barcode), opt("pluNumber", &T::plu_number),
                            opt("supplierArticleNumber", &T::supplier_article_number),
                            opt("extArticleId", &T::ext_article_id),
-                           opt("priceIncl", &T::price_incl),
-                           opt("quantity", &T::quantity),
-                           opt("text", &T::text),
-                           opt("externalDiscount", &T::external_discount));
+                           opt("priceIncl", &T::price_incl), opt("quantity", &T::quantity),
+                           opt("text", &T::text), opt("externalDiscount", &T::external_discount));
 }
 
 /// `lineDeletions[]`: a line to delete.
@@ -131,10 +124,8 @@ struct TextOptions {
 template <class T, detail::if_type<T, TextOptions> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(opt("align", &T::align),
-                           opt("doubleHeight", &T::double_height),
-                           opt("doubleWidth", &T::double_width),
-                           opt("underline", &T::underline),
+    return std::make_tuple(opt("align", &T::align), opt("doubleHeight", &T::double_height),
+                           opt("doubleWidth", &T::double_width), opt("underline", &T::underline),
                            opt("bold", &T::bold));
 }
 
@@ -148,8 +139,7 @@ struct FooterBarcode {
 template <class T, detail::if_type<T, FooterBarcode> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(opt("codeType", &T::code_type),
-                           opt("code", &T::code));
+    return std::make_tuple(opt("codeType", &T::code_type), opt("code", &T::code));
 }
 
 /// One receipt or bill footer: text, a barcode, more text.
@@ -166,11 +156,9 @@ struct FooterEntry {
 template <class T, detail::if_type<T, FooterEntry> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(opt("textBefore", &T::text_before),
-                           alias("text", &T::text_before),
+    return std::make_tuple(opt("textBefore", &T::text_before), alias("text", &T::text_before),
                            opt("textBeforeOptions", &T::text_before_options),
-                           opt("barcode", &T::barcode),
-                           opt("textAfter", &T::text_after),
+                           opt("barcode", &T::barcode), opt("textAfter", &T::text_after),
                            opt("textAfterOptions", &T::text_after_options),
                            opt("printSeparate", &T::print_separate));
 }
@@ -205,15 +193,12 @@ struct DialogOption {
 template <class T, detail::if_type<T, DialogOption> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("optionId", &T::option_id),
-                           req("optionName", &T::option_name),
+    return std::make_tuple(req("optionId", &T::option_id), req("optionName", &T::option_name),
                            opt("optionColor", &T::option_color),
-                           opt("articleNumber", &T::article_number),
-                           opt("barcode", &T::barcode),
+                           opt("articleNumber", &T::article_number), opt("barcode", &T::barcode),
                            opt("pluNumber", &T::plu_number),
                            opt("supplierArticleNumber", &T::supplier_article_number),
-                           opt("extArticleId", &T::ext_article_id),
-                           opt("disabled", &T::disabled));
+                           opt("extArticleId", &T::ext_article_id), opt("disabled", &T::disabled));
 }
 
 /// `dialog`: a choice for the cashier; the POS re-sends the event with the selection.
@@ -241,8 +226,7 @@ constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
     return std::make_tuple(req("required", &T::required),
                            req("allowMultipleOptions", &T::allow_multiple_options),
-                           req("dialogTitle", &T::dialog_title),
-                           opt("columns", &T::columns),
+                           req("dialogTitle", &T::dialog_title), opt("columns", &T::columns),
                            opt("requireConfirmation", &T::require_confirmation),
                            req("dialogOptions", &T::dialog_options));
 }
@@ -266,15 +250,12 @@ struct FormOption {
 template <class T, detail::if_type<T, FormOption> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("id", &T::id), req("label", &T::label),
-                           opt("color", &T::color), opt("selected", &T::selected),
-                           opt("image", &T::image),
-                           opt("articleNumber", &T::article_number),
-                           opt("barcode", &T::barcode),
+    return std::make_tuple(req("id", &T::id), req("label", &T::label), opt("color", &T::color),
+                           opt("selected", &T::selected), opt("image", &T::image),
+                           opt("articleNumber", &T::article_number), opt("barcode", &T::barcode),
                            opt("pluNumber", &T::plu_number),
                            opt("supplierArticleNumber", &T::supplier_article_number),
-                           opt("extArticleId", &T::ext_article_id),
-                           opt("disabled", &T::disabled));
+                           opt("extArticleId", &T::ext_article_id), opt("disabled", &T::disabled));
 }
 
 /// `fields[]` of a form.
@@ -301,20 +282,14 @@ struct FormField {
 template <class T, detail::if_type<T, FormField> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("id", &T::id), req("type", &T::type),
-                           req("required", &T::required),
-                           opt("separator", &T::separator),
-                           req("label", &T::label), opt("hint", &T::hint),
-                           opt("value", &T::value),
-                           opt("minimumLength", &T::minimum_length),
-                           opt("maximumLength", &T::maximum_length),
-                           opt("regex", &T::regex), opt("decimals", &T::decimals),
-                           opt("minimumValue", &T::minimum_value),
-                           alias("miminumValue", &T::minimum_value),
-                           opt("maximumValue", &T::maximum_value),
-                           opt("multiple", &T::multiple),
-                           opt("columns", &T::columns),
-                           opt("options", &T::options));
+    return std::make_tuple(
+        req("id", &T::id), req("type", &T::type), req("required", &T::required),
+        opt("separator", &T::separator), req("label", &T::label), opt("hint", &T::hint),
+        opt("value", &T::value), opt("minimumLength", &T::minimum_length),
+        opt("maximumLength", &T::maximum_length), opt("regex", &T::regex),
+        opt("decimals", &T::decimals), opt("minimumValue", &T::minimum_value),
+        alias("miminumValue", &T::minimum_value), opt("maximumValue", &T::maximum_value),
+        opt("multiple", &T::multiple), opt("columns", &T::columns), opt("options", &T::options));
 }
 
 /// `form` (v59): fields for the cashier to fill in; the POS re-sends the event with the values.
@@ -351,13 +326,10 @@ template <class T, detail::if_type<T, MessageText> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
     return std::make_tuple(
-        opt("message", &T::message),
-        opt("customerMessage", &T::customer_message),
-        opt("displayTime", &T::display_time),
-        opt("messageDisplayTime", &T::message_display_time),
+        opt("message", &T::message), opt("customerMessage", &T::customer_message),
+        opt("displayTime", &T::display_time), opt("messageDisplayTime", &T::message_display_time),
         opt("customerMessageDisplayTime", &T::customer_message_display_time),
-        opt("hideTimestamp", &T::hide_timestamp),
-        opt("clearScreen", &T::clear_screen),
+        opt("hideTimestamp", &T::hide_timestamp), opt("clearScreen", &T::clear_screen),
         opt("clearCustomerScreen", &T::clear_customer_screen),
         opt("monospacedFont", &T::monospaced_font));
 }
@@ -384,8 +356,7 @@ struct RequestScanCode {
 template <class T, detail::if_type<T, RequestScanCode> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("required", &T::required),
-                           req("requestTitle", &T::request_title));
+    return std::make_tuple(req("required", &T::required), req("requestTitle", &T::request_title));
 }
 
 /// `displayBarcode` (v21.2): a code on the customer display.
@@ -398,8 +369,7 @@ struct DisplayBarcode {
 template <class T, detail::if_type<T, DisplayBarcode> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("codeType", &T::code_type),
-                           req("code", &T::code));
+    return std::make_tuple(req("codeType", &T::code_type), req("code", &T::code));
 }
 
 /// `openUrl` (v48): a web page to show or redirect to.
@@ -416,11 +386,10 @@ struct OpenUrl {
 template <class T, detail::if_type<T, OpenUrl> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("url", &T::url), opt("autoOpen", &T::auto_open),
-                           opt("urlTitle", &T::url_title),
-                           opt("closeOnDomainChange", &T::close_on_domain_change),
-                           opt("minimumWidth", &T::minimum_width),
-                           opt("minimumHeight", &T::minimum_height));
+    return std::make_tuple(
+        req("url", &T::url), opt("autoOpen", &T::auto_open), opt("urlTitle", &T::url_title),
+        opt("closeOnDomainChange", &T::close_on_domain_change),
+        opt("minimumWidth", &T::minimum_width), opt("minimumHeight", &T::minimum_height));
 }
 
 /// `customActionChange` (v15.1): a new caption for a custom action button.
@@ -452,13 +421,11 @@ struct ExternalCardScan {
 template <class T, detail::if_type<T, ExternalCardScan> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(opt("cardIdentifier", &T::card_identifier),
-                           opt("cardDescription", &T::card_description),
-                           opt("cardBalance", &T::card_balance),
-                           opt("cardExpiration", &T::card_expiration),
-                           opt("cardBlocked", &T::card_blocked),
-                           opt("displayTime", &T::display_time),
-                           opt("isNewBalance", &T::is_new_balance));
+    return std::make_tuple(
+        opt("cardIdentifier", &T::card_identifier), opt("cardDescription", &T::card_description),
+        opt("cardBalance", &T::card_balance), opt("cardExpiration", &T::card_expiration),
+        opt("cardBlocked", &T::card_blocked), opt("displayTime", &T::display_time),
+        opt("isNewBalance", &T::is_new_balance));
 }
 
 /// `prepayTable.payments[]`.
@@ -472,8 +439,7 @@ struct PrepayPayment {
 template <class T, detail::if_type<T, PrepayPayment> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("paymentId", &T::payment_id),
-                           req("amount", &T::amount),
+    return std::make_tuple(req("paymentId", &T::payment_id), req("amount", &T::amount),
                            opt("method", &T::method));
 }
 
@@ -488,8 +454,7 @@ struct PrepayTable {
 template <class T, detail::if_type<T, PrepayTable> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("table", &T::table),
-                           req("sessionId", &T::session_id),
+    return std::make_tuple(req("table", &T::table), req("sessionId", &T::session_id),
                            req("payments", &T::payments));
 }
 
@@ -605,7 +570,10 @@ struct Reply {
         bool any = self.extra.is_object() && !self.extra.empty();
         const auto table = fields(detail::type_tag<Self>{});
         detail::for_each_field(
-            table, [&](auto, const auto& field) { any = any || detail::has_content(self.*(field.member)); },
+            table,
+            [&](auto, const auto& field) {
+                any = any || detail::has_content(self.*(field.member));
+            },
             std::make_index_sequence<std::tuple_size_v<decltype(table)>>{});
         return !any;
     }
@@ -622,9 +590,9 @@ constexpr auto fields(detail::type_tag<T>) {
         opt("lockSessionForAdditions", &R::lock_session_for_additions),
         opt("receiptFooter", &R::receipt_footer), opt("billFooter", &R::bill_footer),
         opt("dialog", &R::dialog), opt("form", &R::form), opt("message", &R::message),
-        opt("requestScanCode", &R::request_scan_code),
-        opt("displayBarcode", &R::display_barcode), opt("hideBarcode", &R::hide_barcode),
-        opt("openUrl", &R::open_url), opt("customActionChange", &R::custom_action_change),
+        opt("requestScanCode", &R::request_scan_code), opt("displayBarcode", &R::display_barcode),
+        opt("hideBarcode", &R::hide_barcode), opt("openUrl", &R::open_url),
+        opt("customActionChange", &R::custom_action_change),
         opt("vatMethodChange", &R::vat_method_change),
         opt("externalCardScan", &R::external_card_scan), opt("prepayTable", &R::prepay_table),
         opt("requestCustomAction", &R::request_custom_action), opt("version", &R::version),

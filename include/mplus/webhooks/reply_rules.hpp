@@ -31,7 +31,9 @@ inline bool is_valid_color(std::string_view c) noexcept {
     const auto is_hex = [](char ch) {
         return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F');
     };
-    const auto is_letter = [](char ch) { return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z'); };
+    const auto is_letter = [](char ch) {
+        return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+    };
     if (c.size() == 7 && c[0] == '#') {
         for (std::size_t i = 1; i < 7; ++i) {
             if (!is_hex(c[i])) return false;
@@ -200,8 +202,7 @@ std::vector<Error> check_reply(const R& reply, const ReplyContext& context) {
             check.unique(
                 form_fields[i].options, [](const FormOption& o) { return o.id; }, base, "id");
             for (std::size_t k = 0; k < form_fields[i].options.size(); ++k) {
-                check.color(form_fields[i].options[k].color,
-                            detail::pointer_at(base, k, "/color"));
+                check.color(form_fields[i].options[k].color, detail::pointer_at(base, k, "/color"));
             }
         }
     }

@@ -23,9 +23,9 @@ MPLUS_WEBHOOKS_BEGIN_NAMESPACE
 
 /// `event`: metadata of the call. Every field is optional on input (samples send `{}`).
 struct Event {
-    std::optional<bool> event_blocking;       ///< the POS waits for the reply
-    std::optional<bool> event_polling;        ///< the reply must carry `polling`
-    std::optional<std::int64_t> event_counter; ///< increases per POS instance; may reset
+    std::optional<bool> event_blocking;         ///< the POS waits for the reply
+    std::optional<bool> event_polling;          ///< the reply must carry `polling`
+    std::optional<std::int64_t> event_counter;  ///< increases per POS instance; may reset
     std::optional<std::string> event_timestamp; ///< ISO-8601 text, kept as sent
     nlohmann::json extra;
 
@@ -38,18 +38,17 @@ struct Event {
 template <class T, detail::if_type<T, Event> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(opt("eventBlocking", &T::event_blocking),
-                           opt("eventPolling", &T::event_polling),
-                           opt("eventCounter", &T::event_counter),
-                           opt("eventTimestamp", &T::event_timestamp));
+    return std::make_tuple(
+        opt("eventBlocking", &T::event_blocking), opt("eventPolling", &T::event_polling),
+        opt("eventCounter", &T::event_counter), opt("eventTimestamp", &T::event_timestamp));
 }
 
 /// `sender`: the workplace that sent the call. Every field is optional on input.
 struct Sender {
     std::optional<std::int64_t> branch_number;
     std::optional<std::int64_t> workplace_number;
-    std::optional<std::string> instance_id; ///< regenerated at every POS restart
-    std::optional<bool> payment_started;    ///< the POS shows the payment screen
+    std::optional<std::string> instance_id;  ///< regenerated at every POS restart
+    std::optional<bool> payment_started;     ///< the POS shows the payment screen
     std::optional<std::string> product_name; ///< "MplusQ", "MplusQservice", ...
     std::optional<std::int64_t> employee_number;
     // Browser details (v48), sent by the web apps.
@@ -70,22 +69,16 @@ struct Sender {
 template <class T, detail::if_type<T, Sender> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(opt("branchNumber", &T::branch_number),
-                           opt("workplaceNumber", &T::workplace_number),
-                           opt("instanceId", &T::instance_id),
-                           opt("paymentStarted", &T::payment_started),
-                           opt("productName", &T::product_name),
-                           opt("employeeNumber", &T::employee_number),
-                           opt("browserFamily", &T::browser_family),
-                           opt("browserVersion", &T::browser_version),
-                           opt("deviceType", &T::device_type),
-                           opt("platformFamily", &T::platform_family),
-                           opt("platformVersion", &T::platform_version),
-                           opt("hasReceiptPrinter", &T::has_receipt_printer),
-                           opt("overallState", &T::overall_state),
-                           opt("coverState", &T::cover_state),
-                           opt("paperState", &T::paper_state),
-                           opt("ageInSeconds", &T::age_in_seconds));
+    return std::make_tuple(
+        opt("branchNumber", &T::branch_number), opt("workplaceNumber", &T::workplace_number),
+        opt("instanceId", &T::instance_id), opt("paymentStarted", &T::payment_started),
+        opt("productName", &T::product_name), opt("employeeNumber", &T::employee_number),
+        opt("browserFamily", &T::browser_family), opt("browserVersion", &T::browser_version),
+        opt("deviceType", &T::device_type), opt("platformFamily", &T::platform_family),
+        opt("platformVersion", &T::platform_version),
+        opt("hasReceiptPrinter", &T::has_receipt_printer), opt("overallState", &T::overall_state),
+        opt("coverState", &T::cover_state), opt("paperState", &T::paper_state),
+        opt("ageInSeconds", &T::age_in_seconds));
 }
 
 /// A table: `session.table`, the kitchen events' `table` and `prepayTable.table`.
@@ -119,12 +112,11 @@ struct ExternalDiscount {
 template <class T, detail::if_type<T, ExternalDiscount> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(opt("discountId", &T::discount_id),
-                           opt("discountDescription", &T::discount_description),
-                           opt("discountPercentage", &T::discount_percentage),
-                           opt("discountAmount", &T::discount_amount),
-                           opt("applyToQuantity", &T::apply_to_quantity),
-                           opt("discountType", &T::discount_type));
+    return std::make_tuple(
+        opt("discountId", &T::discount_id), opt("discountDescription", &T::discount_description),
+        opt("discountPercentage", &T::discount_percentage),
+        opt("discountAmount", &T::discount_amount), opt("applyToQuantity", &T::apply_to_quantity),
+        opt("discountType", &T::discount_type));
 }
 
 /// A line of the session (`session.lines[]`, and the line of the line events).
@@ -148,19 +140,15 @@ struct SessionLine {
 template <class T, detail::if_type<T, SessionLine> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("lineId", &T::line_id),
-                           opt("articleNumber", &T::article_number),
-                           opt("priceIncl", &T::price_incl),
-                           opt("quantity", &T::quantity),
-                           req("text", &T::text),
-                           opt("discountPercentage", &T::discount_percentage),
-                           opt("discountAmount", &T::discount_amount),
-                           opt("supplierArticleNumber", &T::supplier_article_number),
-                           opt("pluNumber", &T::plu_number),
-                           opt("extArticleId", &T::ext_article_id),
-                           opt("externalDiscount", &T::external_discount),
-                           opt("preparationMethods", &T::preparation_methods),
-                           opt("componentArticles", &T::component_articles));
+    return std::make_tuple(
+        req("lineId", &T::line_id), opt("articleNumber", &T::article_number),
+        opt("priceIncl", &T::price_incl), opt("quantity", &T::quantity), req("text", &T::text),
+        opt("discountPercentage", &T::discount_percentage),
+        opt("discountAmount", &T::discount_amount),
+        opt("supplierArticleNumber", &T::supplier_article_number), opt("pluNumber", &T::plu_number),
+        opt("extArticleId", &T::ext_article_id), opt("externalDiscount", &T::external_discount),
+        opt("preparationMethods", &T::preparation_methods),
+        opt("componentArticles", &T::component_articles));
 }
 
 /// A payment: `completeSession.payments[]` and `session.payments[]`.
@@ -174,8 +162,7 @@ struct Payment {
 template <class T, detail::if_type<T, Payment> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("amount", &T::amount),
-                           req("description", &T::description),
+    return std::make_tuple(req("amount", &T::amount), req("description", &T::description),
                            req("method", &T::method));
 }
 
@@ -189,8 +176,7 @@ struct Relation {
 template <class T, detail::if_type<T, Relation> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("relationNumber", &T::relation_number),
-                           opt("name", &T::name));
+    return std::make_tuple(req("relationNumber", &T::relation_number), opt("name", &T::name));
 }
 
 /// `session`: the current sale.
@@ -219,8 +205,7 @@ constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
     return std::make_tuple(req("sessionId", &T::session_id), opt("table", &T::table),
                            req("lines", &T::lines), opt("relation", &T::relation),
-                           opt("payments", &T::payments),
-                           opt("openAmount", &T::open_amount),
+                           opt("payments", &T::payments), opt("openAmount", &T::open_amount),
                            opt("totalInclAmount", &T::total_incl_amount),
                            opt("totalExclAmount", &T::total_excl_amount));
 }
@@ -235,8 +220,7 @@ struct ScannedCode {
 template <class T, detail::if_type<T, ScannedCode> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("scannedCode", &T::scanned_code),
-                           opt("codeType", &T::code_type));
+    return std::make_tuple(req("scannedCode", &T::scanned_code), opt("codeType", &T::code_type));
 }
 
 /// `addSessionLine`, `updateSessionLine`, `removeSessionLine`: the line concerned. The POS
@@ -342,7 +326,6 @@ constexpr auto fields(detail::type_tag<T>) {
     return std::make_tuple(req("relation", &T::relation));
 }
 
-
 /// `customAction`: the button that was pressed.
 struct CustomAction {
     std::string custom_action_id;
@@ -358,8 +341,7 @@ constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
     return std::make_tuple(req("customActionId", &T::custom_action_id),
                            req("buttonCaption", &T::button_caption),
-                           req("onStartup", &T::on_startup),
-                           opt("longClick", &T::long_click),
+                           req("onStartup", &T::on_startup), opt("longClick", &T::long_click),
                            opt("numpadValue", &T::numpad_value));
 }
 
@@ -375,10 +357,8 @@ struct CafeteriaOrder {
 template <class T, detail::if_type<T, CafeteriaOrder> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(opt("orderId", &T::order_id),
-                           opt("year", &T::year),
-                           opt("number", &T::number),
-                           opt("ticketNumber", &T::ticket_number));
+    return std::make_tuple(opt("orderId", &T::order_id), opt("year", &T::year),
+                           opt("number", &T::number), opt("ticketNumber", &T::ticket_number));
 }
 
 /// `tableOrder` of the kitchen events.
@@ -410,8 +390,7 @@ struct Course {
 template <class T, detail::if_type<T, Course> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(opt("courseNumber", &T::course_number),
-                           opt("name", &T::name),
+    return std::make_tuple(opt("courseNumber", &T::course_number), opt("name", &T::name),
                            opt("abbreviation", &T::abbreviation),
                            opt("sequenceNumber", &T::sequence_number),
                            opt("expectedPreparationTime", &T::expected_preparation_time),
@@ -422,7 +401,7 @@ constexpr auto fields(detail::type_tag<T>) {
 struct ExternalPaymentDetails {
     std::string external_payment_id; ///< new for each payment; echo it in every reply
     Decimal amount;
-    std::string method; ///< the payment method configured to call the webhook
+    std::string method;                      ///< the payment method configured to call the webhook
     std::optional<std::string> callback_url; ///< v56: call it once the final status is known
     nlohmann::json extra;
 };
@@ -431,8 +410,7 @@ template <class T, detail::if_type<T, ExternalPaymentDetails> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
     return std::make_tuple(req("externalPaymentId", &T::external_payment_id),
-                           req("amount", &T::amount),
-                           req("method", &T::method),
+                           req("amount", &T::amount), req("method", &T::method),
                            opt("callbackUrl", &T::callback_url));
 }
 
@@ -445,8 +423,7 @@ struct DialogSelection {
 template <class T, detail::if_type<T, DialogSelection> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(
-        req("selectedDialogOptionIds", &T::selected_dialog_option_ids));
+    return std::make_tuple(req("selectedDialogOptionIds", &T::selected_dialog_option_ids));
 }
 
 /// A submitted form field: its value (always a string) and, for select fields, the options.
@@ -483,8 +460,7 @@ struct FormSubmission {
 template <class T, detail::if_type<T, FormSubmission> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("id", &T::id),
-                           opt("cancelled", &T::cancelled),
+    return std::make_tuple(req("id", &T::id), opt("cancelled", &T::cancelled),
                            opt("fields", &T::fields));
 }
 
@@ -520,8 +496,8 @@ constexpr auto fields(detail::type_tag<T>) {
 struct RequestBase {
     Event event;
     Sender sender;
-    std::optional<DialogSelection> dialog; ///< only on the re-send after a dialog reply
-    std::optional<FormSubmission> form;    ///< only on the re-send after a form reply
+    std::optional<DialogSelection> dialog;      ///< only on the re-send after a dialog reply
+    std::optional<FormSubmission> form;         ///< only on the re-send after a form reply
     std::optional<OpenUrlPreferences> open_url; ///< only when the client can open URLs
     nlohmann::json extra;
 };
@@ -580,34 +556,30 @@ struct SelectRelationRequest : SessionRequest {
 template <class T, detail::if_type<T, AddSessionLineRequest> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::tuple_cat(
-        fields(type_tag<SessionRequest>{}),
-        std::make_tuple(details("addSessionLine", &T::add_session_line)));
+    return std::tuple_cat(fields(type_tag<SessionRequest>{}),
+                          std::make_tuple(details("addSessionLine", &T::add_session_line)));
 }
 /// Field table of UpdateSessionLineRequest.
 template <class T, detail::if_type<T, UpdateSessionLineRequest> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
     return std::tuple_cat(fields(type_tag<SessionRequest>{}),
-                          std::make_tuple(details("updateSessionLine",
-                                                  &T::update_session_line)));
+                          std::make_tuple(details("updateSessionLine", &T::update_session_line)));
 }
 /// Field table of RemoveSessionLineRequest.
 template <class T, detail::if_type<T, RemoveSessionLineRequest> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
     return std::tuple_cat(fields(type_tag<SessionRequest>{}),
-                          std::make_tuple(details("removeSessionLine",
-                                                  &T::remove_session_line)));
+                          std::make_tuple(details("removeSessionLine", &T::remove_session_line)));
 }
 
 /// Field table of SelectRelationRequest.
 template <class T, detail::if_type<T, SelectRelationRequest> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::tuple_cat(
-        fields(type_tag<SessionRequest>{}),
-        std::make_tuple(nullable_details("selectRelation", &T::select_relation)));
+    return std::tuple_cat(fields(type_tag<SessionRequest>{}),
+                          std::make_tuple(nullable_details("selectRelation", &T::select_relation)));
 }
 
 /// mergeSession: the session is merged with another one.
@@ -618,9 +590,8 @@ struct MergeSessionRequest : SessionRequest {
 template <class T, detail::if_type<T, MergeSessionRequest> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::tuple_cat(
-        fields(type_tag<SessionRequest>{}),
-        std::make_tuple(details("mergeSession", &T::merge_session)));
+    return std::tuple_cat(fields(type_tag<SessionRequest>{}),
+                          std::make_tuple(details("mergeSession", &T::merge_session)));
 }
 
 /// completeSession: the sale was paid.
@@ -631,9 +602,8 @@ struct CompleteSessionRequest : SessionRequest {
 template <class T, detail::if_type<T, CompleteSessionRequest> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::tuple_cat(
-        fields(type_tag<SessionRequest>{}),
-        std::make_tuple(details("completeSession", &T::complete_session)));
+    return std::tuple_cat(fields(type_tag<SessionRequest>{}),
+                          std::make_tuple(details("completeSession", &T::complete_session)));
 }
 
 /// printBill: a bill is printed; its previous payments are unpublished and kept raw.
@@ -659,8 +629,7 @@ constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
     return std::tuple_cat(
         fields(type_tag<RequestBase>{}),
-        std::make_tuple(opt("session", &T::session),
-                        details("customAction", &T::custom_action)));
+        std::make_tuple(opt("session", &T::session), details("customAction", &T::custom_action)));
 }
 
 /// backgroundPoll: runs all the time the POS runs; no session; always blocking and polling.
@@ -684,13 +653,11 @@ struct KitchenRequest : RequestBase {
 template <class T, detail::if_type<T, KitchenRequest> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::tuple_cat(fields(type_tag<RequestBase>{}),
-                          std::make_tuple(opt("session", &T::session),
-                                          opt("cafeteriaOrder", &T::cafeteria_order),
-                                          opt("tableOrder", &T::table_order),
-                                          opt("table", &T::table),
-                                          opt("course", &T::course),
-                                          opt("order", &T::order)));
+    return std::tuple_cat(
+        fields(type_tag<RequestBase>{}),
+        std::make_tuple(opt("session", &T::session), opt("cafeteriaOrder", &T::cafeteria_order),
+                        opt("tableOrder", &T::table_order), opt("table", &T::table),
+                        opt("course", &T::course), opt("order", &T::order)));
 }
 
 /// startExternalPayment, pollExternalPayment, requestCancelExternalPayment,
@@ -703,10 +670,9 @@ struct ExternalPaymentRequest : RequestBase {
 template <class T, detail::if_type<T, ExternalPaymentRequest> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::tuple_cat(
-        fields(type_tag<RequestBase>{}),
-        std::make_tuple(opt("session", &T::session),
-                        details("externalPayment", &T::external_payment)));
+    return std::tuple_cat(fields(type_tag<RequestBase>{}),
+                          std::make_tuple(opt("session", &T::session),
+                                          details("externalPayment", &T::external_payment)));
 }
 
 /// The POS's error request: a reply of ours broke a rule. Not an event of its own: it comes
@@ -720,8 +686,7 @@ struct PosErrorRequest {
 template <class T, detail::if_type<T, PosErrorRequest> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("error", &T::error),
-                           req("original", &T::original));
+    return std::make_tuple(req("error", &T::error), req("original", &T::original));
 }
 
 MPLUS_WEBHOOKS_END_NAMESPACE

@@ -45,7 +45,9 @@ constexpr int read_digits(std::string_view s, std::size_t pos, std::size_t n) no
     return v;
 }
 
-constexpr bool is_leap(int y) noexcept { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+constexpr bool is_leap(int y) noexcept {
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 constexpr int days_in_month(int y, int m) noexcept {
     constexpr int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};

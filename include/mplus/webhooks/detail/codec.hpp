@@ -401,9 +401,9 @@ private:
 
     bool enter() {
         if (stack_.size() >= options_.max_depth) {
-            errors_.push_back(Error{errc::invalid_data, current_path(),
-                                    "nesting deeper than " + std::to_string(options_.max_depth) +
-                                        " levels"});
+            errors_.push_back(
+                Error{errc::invalid_data, current_path(),
+                      "nesting deeper than " + std::to_string(options_.max_depth) + " levels"});
             return false; // stop: the rest of such a document is not worth reading
         }
         return true;
@@ -707,10 +707,9 @@ struct StructCodec {
         using M = std::remove_reference_t<decltype(obj.*(field.member))>;
         // An optional field that is not a std::optional (a list omitted when empty, a string)
         // reads null as empty too, like every optional field.
-        constexpr bool null_empty =
-            (field.flags & null_is_empty) != 0 ||
-            ((field.flags & required) == 0 && !is_optional<M>::value);
-        constexpr ReadFn read = null_empty ? &read_null_as_empty<M>
+        constexpr bool null_empty = (field.flags & null_is_empty) != 0 ||
+                                    ((field.flags & required) == 0 && !is_optional<M>::value);
+        constexpr ReadFn read = null_empty                           ? &read_null_as_empty<M>
                                 : (field.flags & event_details) != 0 ? &read_details<M>
                                                                      : &Codec<M>::read;
         r.expect(&(obj.*(field.member)), read, field.key, (field.flags & event_details) != 0);
@@ -748,10 +747,9 @@ struct StructCodec {
                 std::string path = r.container_path();
                 Reader::append_pointer_key(path, field.key);
                 const bool is_details = (field.flags & event_details) != 0;
-                ok = r.add_error(is_details ? errc::no_event_details : errc::invalid_data,
-                                 std::move(path),
-                                 is_details ? "event details are missing"
-                                            : "required field is missing") &&
+                ok = r.add_error(
+                         is_details ? errc::no_event_details : errc::invalid_data, std::move(path),
+                         is_details ? "event details are missing" : "required field is missing") &&
                      ok;
             },
             indices{});
@@ -768,9 +766,7 @@ struct StructCodec {
         return r.push_object(p, &ops);
     }
 
-    static bool is_known_key(std::string_view key) noexcept {
-        return find(key, indices{}) < size;
-    }
+    static bool is_known_key(std::string_view key) noexcept { return find(key, indices{}) < size; }
 
     static void write_fields(std::string& out, const T& v, const WriteOptions& o, bool& first) {
         for_each_field(
@@ -825,7 +821,6 @@ struct StructCodec {
 
 template <class T>
 struct Codec<T, std::enable_if_t<is_described_v<T>>> : StructCodec<T> {};
-
 
 /// Parses `text` into a T; never throws.
 template <class T>
