@@ -16,6 +16,8 @@
 // SIGTERM (and, with --require-flat, the memory stayed within the tolerance).
 #include "bench_support.hpp"
 
+#include "../tests/support/server_process.hpp"
+
 #include <mplus/webhooks/decimal.hpp>
 #include <mplus/webhooks/http.hpp>
 #include <mplus/webhooks/signature.hpp>
@@ -124,64 +126,13 @@ Options parse(int argc, char** argv) {
     return o;
 }
 
-/// The server as a child process on a port it chose; killed if this program dies first.
-class ServerProcess {
-public:
-    ServerProcess(const Options& o, const std::string& data_dir) {
-        std::vector<std::string> args = o.launcher;
-        args.insert(args.end(), {o.server, "--port", "0", "--secret", secret_text});
-        if (o.demo) args.insert(args.end(), {"--data", data_dir, "--now", demo_now});
-        int out[2];
-        if (pipe(out) != 0) throw std::runtime_error("pipe failed");
-        pid_ = fork();
-        if (pid_ < 0) throw std::runtime_error("fork failed");
-        if (pid_ == 0) {
-            prctl(PR_SET_PDEATHSIG, SIGKILL);
-            dup2(out[1], STDOUT_FILENO);
-            close(out[0]);
-            close(out[1]);
-            std::vector<char*> argv;
-            for (auto& a : args) argv.push_back(a.data());
-            argv.push_back(nullptr);
-            execvp(argv[0], argv.data());
-            _exit(127);
-        }
-        close(out[1]);
-        std::string line;
-        char c = 0;
-        while (read(out[0], &c, 1) == 1 && c != '\n') line.push_back(c);
-        close(out[0]);
-        const std::string prefix = "listening on http://127.0.0.1:";
-        if (line.rfind(prefix, 0) != 0) {
-            stop(SIGKILL);
-            throw std::runtime_error("the server did not start: '" + line + "'");
-        }
-        port_ = std::stoi(line.substr(prefix.size()));
-        // Under a launcher (valgrind) the middleware is a child of the launcher's process
-        // only when the launcher execs: valgrind runs it in the same process, so pid_ is it.
-    }
-    ServerProcess(const ServerProcess&) = delete;
-    ServerProcess& operator=(const ServerProcess&) = delete;
-    ~ServerProcess() {
-        if (pid_ > 0) stop(SIGKILL);
-    }
-
-    int port() const noexcept { return port_; }
-    pid_t pid() const noexcept { return pid_; }
-
-    /// Sends `signal`, waits for the process; its wait status.
-    int stop(int signal) {
-        kill(pid_, signal);
-        int status = 0;
-        while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {}
-        pid_ = -1;
-        return status;
-    }
-
-private:
-    pid_t pid_ = -1;
-    int port_ = 0;
-};
+/// The command line of the server under test (after the launcher, valgrind, if any).
+std::vector<std::string> server_command(const Options& o, const std::string& data_dir) {
+    std::vector<std::string> args = o.launcher;
+    args.insert(args.end(), {o.server, "--port", "0", "--secret", secret_text});
+    if (o.demo) args.insert(args.end(), {"--data", data_dir, "--now", demo_now});
+    return args;
+}
 
 /// VmRSS of process `pid` in KiB; 0 when it cannot be read.
 long rss_kib(pid_t pid) {
@@ -411,24 +362,13 @@ int main(int argc, char** argv) {
     std::signal(SIGPIPE, SIG_IGN);
     const mw::Secret secret = *mw::Secret::from_text(secret_text);
 
-    std::filesystem::path data_dir;
-    if (o.demo) {
-        std::random_device rd;
-        data_dir = std::filesystem::temp_directory_path() /
-                   ("mplus-load-" + std::to_string(getpid()) + "-" + std::to_string(rd()));
-        std::filesystem::create_directories(data_dir);
-    }
-    struct RemoveDir {
-        std::filesystem::path path;
-        ~RemoveDir() {
-            std::error_code ec;
-            if (!path.empty()) std::filesystem::remove_all(path, ec);
-        }
-    } remove_dir{data_dir};
+    const test_support::TempDir data_dir("mplus-load-");
 
     int exit_code = 0;
     try {
-        ServerProcess server(o, data_dir.string());
+        // Under valgrind the server takes much longer to start.
+        test_support::ServerProcess server(server_command(o, data_dir.str()), 0,
+                                           std::chrono::seconds(120));
         Totals totals;
         const std::vector<mw::HttpRequest> plain = example_requests(secret);
 

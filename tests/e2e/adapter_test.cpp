@@ -8,6 +8,8 @@
 // reply bodies, the wire codes and every reply's signature, then sends SIGTERM and expects exit
 // status 0 within 5 s. Exits 0 when every check held. The program is killed on any failure,
 // and (Linux) also when this driver dies.
+#include "../support/server_process.hpp"
+
 #include <mplus/webhooks.hpp>
 
 #include <httplib.h>
@@ -43,89 +45,6 @@ void check(bool ok, const std::string& what) {
     std::printf("%s %s\n", ok ? "ok  " : "FAIL", what.c_str());
     if (!ok) ++failures;
 }
-
-/// A child process with its stdout on a pipe; killed (SIGKILL) when still running at the end.
-class Child {
-public:
-    Child(const std::vector<std::string>& argv) {
-        int fds[2];
-        if (pipe(fds) != 0) return;
-        const pid_t parent = getpid();
-        pid_ = fork();
-        if (pid_ == 0) {
-#ifdef __linux__
-            prctl(PR_SET_PDEATHSIG, SIGKILL); // the driver killed by ctest's timeout
-            if (getppid() != parent) _exit(127);
-#endif
-            (void)parent;
-            dup2(fds[1], STDOUT_FILENO);
-            close(fds[0]);
-            close(fds[1]);
-            std::vector<char*> args;
-            for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-            args.push_back(nullptr);
-            execv(args[0], args.data());
-            _exit(127);
-        }
-        close(fds[1]);
-        out_ = fds[0];
-    }
-    Child(const Child&) = delete;
-    Child& operator=(const Child&) = delete;
-    ~Child() {
-        if (pid_ > 0 && !exited_) {
-            kill(pid_, SIGKILL);
-            waitpid(pid_, nullptr, 0);
-        }
-        if (out_ >= 0) close(out_);
-    }
-
-    /// The port of the "listening on http://127.0.0.1:N" line, within `timeout`.
-    std::optional<int> wait_for_port(std::chrono::milliseconds timeout) {
-        const std::string prefix = "listening on http://127.0.0.1:";
-        std::string text;
-        const auto deadline = Clock::now() + timeout;
-        while (pid_ > 0 && Clock::now() < deadline) {
-            pollfd p{out_, POLLIN, 0};
-            if (poll(&p, 1, 100) <= 0) continue;
-            char buffer[256];
-            const ssize_t n = read(out_, buffer, sizeof buffer);
-            if (n <= 0) return std::nullopt; // the program ended
-            text.append(buffer, static_cast<std::size_t>(n));
-            const std::size_t newline = text.find('\n');
-            if (newline == std::string::npos) continue;
-            const std::string line = text.substr(0, newline);
-            if (line.rfind(prefix, 0) != 0) {
-                std::printf("unexpected first line: %s\n", line.c_str());
-                return std::nullopt;
-            }
-            return std::atoi(line.c_str() + prefix.size());
-        }
-        return std::nullopt;
-    }
-
-    /// Sends `signal` and waits up to `timeout` for the exit; the wait status, or nullopt.
-    std::optional<int> stop(int signal, std::chrono::milliseconds timeout) {
-        if (pid_ <= 0) return std::nullopt;
-        kill(pid_, signal);
-        const auto deadline = Clock::now() + timeout;
-        while (Clock::now() < deadline) {
-            int status = 0;
-            const pid_t r = waitpid(pid_, &status, WNOHANG);
-            if (r == pid_) {
-                exited_ = true;
-                return status;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        }
-        return std::nullopt;
-    }
-
-private:
-    pid_t pid_ = -1;
-    int out_ = -1;
-    bool exited_ = false;
-};
 
 const std::string add_session_line_body =
     R"({"event":{"eventBlocking":true,"eventPolling":false,"eventCounter":1042},)"
@@ -213,10 +132,15 @@ int main(int argc, char** argv) {
     }
     std::signal(SIGPIPE, SIG_IGN);
 
-    Child child(command);
-    const std::optional<int> port = child.wait_for_port(std::chrono::seconds(10));
-    check(port && *port > 0, "the program prints its port");
-    if (!port || *port <= 0) return 1; // ~Child kills it
+    std::optional<test_support::ServerProcess> child;
+    try {
+        child.emplace(command, 0, std::chrono::seconds(10));
+    } catch (const std::exception& e) {
+        check(false, std::string("the program prints its port: ") + e.what());
+        return 1;
+    }
+    check(child->port() > 0, "the program prints its port");
+    const std::optional<int> port = child->port();
 
     Tester t{httplib::Client("127.0.0.1", *port), *mw::Secret::from_text(secret_text),
              subscription_id.empty() ? "till-7" : subscription_id};
@@ -272,7 +196,7 @@ int main(int argc, char** argv) {
                    R"({"scanCode":{"recognized":true},)"
                    R"("message":[{"message":"Recognized code HELLO"}]})");
 
-    const std::optional<int> status = child.stop(SIGTERM, std::chrono::seconds(5));
+    const std::optional<int> status = child->stop(SIGTERM, std::chrono::seconds(5));
     check(status.has_value(), "SIGTERM: exits within 5 s");
     check(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0, "SIGTERM: exit status 0");
 

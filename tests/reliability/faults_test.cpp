@@ -6,6 +6,7 @@
 // SPDX-License-Identifier: MIT
 #include "../../examples/flows/demo_middleware.hpp"
 #include "../../examples/flows/sqlite_store.hpp"
+#include "../support/server_process.hpp"
 
 #include <mplus/webhooks/dispatcher.hpp>
 #include <mplus/webhooks/simulator.hpp>
@@ -51,27 +52,7 @@ constexpr const char* secret = "eFc5HrxwLbONJ+EYXrbHB+a9HueYIQzotgKRLRVAfx0=";
 constexpr const char* now_text = "2024-05-01T10:15:00.000+02:00";
 constexpr int slot_capacity = 20; // TicketingConfig's default
 
-/// A fresh folder under the temp folder, removed with everything in it at the end.
-class TempDir {
-public:
-    TempDir() {
-        std::random_device rd;
-        path_ = std::filesystem::temp_directory_path() /
-                ("mplus-faults-" + std::to_string(rd()) + std::to_string(rd()));
-        std::filesystem::create_directories(path_);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    std::string file(const char* name) const { return (path_ / name).string(); }
-    std::string str() const { return path_.string(); }
-
-private:
-    std::filesystem::path path_;
-};
+using test_support::TempDir;
 
 /// A Store that fails on purpose: every write (put, erase) of a transaction, or the commit of
 /// the Nth transaction from now. Either way the inner store rolls the transaction back, so the
@@ -310,64 +291,13 @@ TEST_CASE("Faults: a read-only SQLite file: 500 INTERNAL_ERROR, the file unchang
 namespace {
 
 /// mplus-demo-middleware on `data` as a child process (killed if this test dies), optionally
-/// with a file size limit (RLIMIT_FSIZE, bytes) that plays a full disk.
-class Server {
+/// with a file size limit (bytes) that plays a full disk.
+class Server : public test_support::ServerProcess {
 public:
-    explicit Server(const std::string& data, long file_limit = 0) {
-        int out[2];
-        REQUIRE(pipe(out) == 0);
-        pid_ = fork();
-        REQUIRE(pid_ >= 0);
-        if (pid_ == 0) {
-            prctl(PR_SET_PDEATHSIG, SIGKILL);
-            dup2(out[1], STDOUT_FILENO);
-            close(out[0]);
-            close(out[1]);
-            if (file_limit > 0) {
-                // Past the limit write() fails with EFBIG, as on a full disk (ENOSPC); the
-                // signal that would kill the process is ignored across exec.
-                std::signal(SIGXFSZ, SIG_IGN);
-                rlimit limit{static_cast<rlim_t>(file_limit), static_cast<rlim_t>(file_limit)};
-                setrlimit(RLIMIT_FSIZE, &limit);
-            }
-            std::vector<std::string> args = {
-                MPLUS_DEMO_SERVER, "--port", "0",     "--secret", secret,
-                "--data",          data,     "--now", now_text};
-            std::vector<char*> argv;
-            for (auto& a : args) argv.push_back(a.data());
-            argv.push_back(nullptr);
-            execv(argv[0], argv.data());
-            _exit(127);
-        }
-        close(out[1]);
-        std::string line;
-        char c = 0;
-        while (read(out[0], &c, 1) == 1 && c != '\n') line.push_back(c);
-        close(out[0]);
-        const std::string prefix = "listening on http://127.0.0.1:";
-        if (line.rfind(prefix, 0) != 0) {
-            stop(SIGKILL);
-            FAIL("the server did not start: " << line);
-        }
-        port_ = std::stoi(line.substr(prefix.size()));
-    }
-    Server(const Server&) = delete;
-    Server& operator=(const Server&) = delete;
-    ~Server() {
-        if (pid_ > 0) stop(SIGKILL);
-    }
-    int port() const noexcept { return port_; }
-    int stop(int signal) {
-        kill(pid_, signal);
-        int status = 0;
-        while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {}
-        pid_ = -1;
-        return status;
-    }
-
-private:
-    pid_t pid_ = -1;
-    int port_ = 0;
+    explicit Server(const std::string& data, long file_limit = 0)
+        : ServerProcess({MPLUS_DEMO_SERVER, "--port", "0", "--secret", secret, "--data", data,
+                         "--now", now_text},
+                        file_limit) {}
 };
 
 /// A simulator transport over HTTP to the port `*port` holds at the time of the call.

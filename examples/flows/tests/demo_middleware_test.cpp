@@ -74,56 +74,12 @@ TEST_CASE("demo middleware: the simulator's four scripts succeed in process") {
 
 namespace {
 
-/// mplus-demo-middleware as a child process on a port it picked.
-class Server {
+/// mplus-demo-middleware on `data_dir` as a child process on a port it picked.
+class Server : public test_support::ServerProcess {
 public:
-    Server(const std::string& data_dir) {
-        int out[2];
-        REQUIRE(pipe(out) == 0);
-        pid_ = fork();
-        REQUIRE(pid_ >= 0);
-        if (pid_ == 0) {
-            dup2(out[1], STDOUT_FILENO);
-            close(out[0]);
-            close(out[1]);
-            std::vector<std::string> args = {MPLUS_DEMO_SERVER, "--port", "0",
-                                             "--secret",        secret,   "--data",
-                                             data_dir,          "--now",  now_text};
-            std::vector<char*> argv;
-            for (auto& a : args) argv.push_back(a.data());
-            argv.push_back(nullptr);
-            execv(argv[0], argv.data());
-            _exit(127);
-        }
-        close(out[1]);
-        // The first line says where it listens.
-        std::string line;
-        char c = 0;
-        while (read(out[0], &c, 1) == 1 && c != '\n') line.push_back(c);
-        close(out[0]);
-        const std::string prefix = "listening on http://127.0.0.1:";
-        REQUIRE_MESSAGE(line.rfind(prefix, 0) == 0, line);
-        port_ = std::stoi(line.substr(prefix.size()));
-    }
-    Server(const Server&) = delete;
-    Server& operator=(const Server&) = delete;
-    ~Server() {
-        if (pid_ > 0) stop(SIGKILL);
-    }
-
-    int port() const noexcept { return port_; }
-    /// Sends `signal` and waits for the process; returns its wait status.
-    int stop(int signal) {
-        kill(pid_, signal);
-        int status = 0;
-        while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {}
-        pid_ = -1;
-        return status;
-    }
-
-private:
-    pid_t pid_ = -1;
-    int port_ = 0;
+    explicit Server(const std::string& data_dir)
+        : ServerProcess({MPLUS_DEMO_SERVER, "--port", "0", "--secret", secret, "--data", data_dir,
+                         "--now", now_text}) {}
 };
 
 /// A simulator transport over HTTP to whatever port `*port` names at the time of the call.

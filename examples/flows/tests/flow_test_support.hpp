@@ -3,6 +3,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "../../../tests/support/server_process.hpp"
+
 #include "../demo_middleware.hpp"
 #include "../sqlite_store.hpp"
 
@@ -35,26 +37,7 @@ inline constexpr const char* secret = "eFc5HrxwLbONJ+EYXrbHB+a9HueYIQzotgKRLRVAf
 /// The fixed "now" of the tests: 10:15 at the till, so the 09:00 and 10:00 slots are past.
 inline constexpr const char* now_text = "2024-05-01T10:15:00.000+02:00";
 
-/// A fresh folder under the system's temp folder, removed with everything in it at the end.
-class TempDir {
-public:
-    TempDir() {
-        std::random_device rd;
-        path_ = std::filesystem::temp_directory_path() /
-                ("mplus-demo-test-" + std::to_string(rd()) + std::to_string(rd()));
-        std::filesystem::create_directories(path_);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    const std::filesystem::path& path() const noexcept { return path_; }
-
-private:
-    std::filesystem::path path_;
-};
+using test_support::TempDir;
 
 /// Which store a Middleware keeps its state in.
 enum class StoreKind { memory, sqlite };
