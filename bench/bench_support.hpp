@@ -9,10 +9,35 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
 namespace bench {
+
+/// How many batches of what length a benchmark times.
+struct RunSettings {
+    int batches = 15;
+    double batch_ns = 50e6;
+    bool quick = false; ///< a smoke test: the figures mean little
+};
+
+/// The settings of `argv`: none (15 batches of ~50 ms) or `--quick` (5 of ~5 ms, a smoke test);
+/// anything else prints the usage and exits 2.
+inline RunSettings parse_run_settings(int argc, char** argv) {
+    RunSettings settings;
+    for (int i = 1; i < argc; ++i) {
+        if (std::string(argv[i]) == "--quick") {
+            settings.batches = 5;
+            settings.batch_ns = 5e6;
+            settings.quick = true;
+        } else {
+            std::fprintf(stderr, "usage: %s [--quick]\n", argv[0]);
+            std::exit(2);
+        }
+    }
+    return settings;
+}
 
 // Keeps the optimizer from dropping work whose result nobody reads.
 inline volatile std::size_t sink = 0;

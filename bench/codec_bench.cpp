@@ -49,17 +49,7 @@ struct Row {
 } // namespace
 
 int main(int argc, char** argv) {
-    bool quick = false;
-    for (int i = 1; i < argc; ++i) {
-        if (std::strcmp(argv[i], "--quick") == 0) {
-            quick = true;
-        } else {
-            std::fprintf(stderr, "usage: %s [--quick]\n", argv[0]);
-            return 2;
-        }
-    }
-    const int batches = quick ? 5 : 15;
-    const double batch_ns = quick ? 5e6 : 50e6;
+    const auto [batches, batch_ns, quick] = bench::parse_run_settings(argc, argv);
 
     struct Case {
         const char* name;
