@@ -185,3 +185,72 @@ TEST_CASE("demo server: the simulator's four scripts succeed over HTTP") {
     CHECK_MESSAGE(r.success, problems(r));
     CHECK(r.flows.size() == 4);
 }
+
+TEST_CASE("demo server: SIGKILL in the middle of a cash payment and a booking, restart, finish") {
+    TempDir data;
+    int port = 0;
+    std::optional<Server> server;
+    const auto restart = [&](int signal) {
+        server->stop(signal);
+        server.reset();
+        server.emplace(data.path().string());
+        port = server->port();
+    };
+    server.emplace(data.path().string());
+    port = server->port();
+    mw::PosSimulator pos(http_transport(&port), http_options(302));
+
+    // Cash: the machine starts taking cash about 2 s after the start; the kill comes first.
+    pos.start_session();
+    pos.add_line(1001, "Souvenir mug", Decimal::from_units(1295, 2));
+    REQUIRE(pos.start_external_payment("CASH_MACHINE").ok());
+    REQUIRE(pos.external_payment().status == mw::ExternalPaymentStatus::started);
+    const std::string cash_id = pos.external_payment().external_payment_id;
+    restart(SIGKILL);
+
+    const mw::ExternalPaymentState cash = pos.await_external_payment();
+    CHECK(cash.confirmed());
+    CHECK(cash.external_payment_id == cash_id);
+    REQUIRE(cash.final_amount);
+    CHECK(*cash.final_amount == Decimal::from_units(1295, 2));
+    // Paid once, in 5.00 notes: 15.00 taken, 2.05 back; not a second round of cash.
+    REQUIRE(cash.receipt_texts.size() == 1);
+    CHECK(cash.receipt_texts[0].text ==
+          "Cash machine CASH-000001\nAmount: 12.95\nPaid: 15.00\nChange: 2.05");
+    CHECK(pos.complete_session().ok());
+
+    // Booking: chosen and started, then killed before the poll that confirms it.
+    pos.start_session();
+    pos.add_line(1101, "Dinner buffet", Decimal::from_units(2450, 2), Decimal(2));
+    const mw::PosStep& offered = pos.start_external_payment("RESERVATION");
+    REQUIRE(offered.dialog() != nullptr);
+    pos.choose("Mr. & Mrs. A. Nonymous (Sat-Fri)");
+    REQUIRE(pos.external_payment().status == mw::ExternalPaymentStatus::started);
+    restart(SIGKILL);
+
+    const mw::ExternalPaymentState booked = pos.await_external_payment();
+    CHECK(booked.confirmed());
+    REQUIRE(booked.external_transaction_reference);
+    CHECK(booked.external_transaction_reference->find("Nonymous") != std::string::npos);
+    CHECK(pos.complete_session().ok());
+
+    // After one more kill the store holds each payment once: one cash payment, paid; one
+    // bill entry with the buffet on the reservation.
+    restart(SIGKILL);
+    server->stop(SIGTERM);
+    server.reset();
+    mplus_demo::SqliteStore store((data.path() / "demo.sqlite").string());
+    store.transact([&](mplus_demo::Transaction& tx) {
+        const auto payments = tx.list("cash_payments");
+        REQUIRE(payments.size() == 1);
+        CHECK(payments[0].second.value("status", std::string()) == "paid");
+        std::size_t bill_entries = 0;
+        for (const auto& [key, reservation] : tx.list("reservations")) {
+            for (const auto& entry : reservation.value("bill", nlohmann::json::array())) {
+                ++bill_entries;
+                CHECK(entry.value("amount", std::string()) == "49");
+            }
+        }
+        CHECK(bill_entries == 1);
+    });
+}
