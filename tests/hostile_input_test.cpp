@@ -85,13 +85,12 @@ public:
         c.max_body_size = max_body_size;
         dispatcher_.emplace(std::move(c));
         register_all(ev::All{});
+        // Second handlers of two events: they run after the first, which records the event.
         dispatcher_->on<ev::StartSession>([this](const mw::SessionRequest& r) {
-            handled.push_back("startSession");
             if (on_session) on_session(r);
             return mw::Reply{};
         });
         dispatcher_->on<ev::ScanCode>([this](const mw::ScanCodeRequest& r) {
-            handled.push_back("scanCode");
             scanned_code = r.scan_code.scanned_code;
             session_id = r.session.session_id;
             return mw::Reply{};

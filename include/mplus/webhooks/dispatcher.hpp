@@ -65,12 +65,16 @@ struct DispatcherConfig {
     ReadOptions read_options;
     /// How replies are written.
     WriteOptions write_options;
+    /// The header whose value becomes the request id (a load balancer's, e.g. HAProxy's
+    /// `unique-id-header`) when it holds 1 to 64 printable ASCII characters; otherwise, or when
+    /// empty, the dispatcher makes one.
+    std::string request_id_header = "X-Request-Id";
 };
 
-/// What a handler learns about its request besides the typed body.
+/// What a handler or a middleware learns about its request besides the typed body.
 ///
-/// The views and the pointer are valid during the handler call only: an asynchronous handler
-/// copies what it needs before it returns.
+/// The views and the pointers are valid during the handler (or middleware) call only: an
+/// asynchronous handler copies what it needs before it returns.
 struct RequestContext {
     std::string_view event_name;          ///< the last path segment, as sent
     EventKind event = EventKind::unknown; ///< the event, when it is a known one
@@ -78,19 +82,28 @@ struct RequestContext {
     bool blocking = false;                ///< event.eventBlocking: the POS waits for the reply
     bool polling = false;                 ///< event.eventPolling: the reply must carry polling
     std::size_t secret_index = 0;         ///< the ring's secret that verified the signature
-    const HttpRequest* http = nullptr;    ///< the raw request
+    const HttpRequest* http = nullptr;    ///< the raw request (its body: the exact bytes)
+    std::string_view request_id;          ///< this exchange's id, also in diagnostics and metrics
+    std::string_view instance_id;         ///< sender.instanceId; "" when absent
+    std::optional<std::int64_t> event_counter; ///< event.eventCounter, when sent
+    bool resend = false;        ///< the request carries a dialog or form answer (a re-send)
+    bool error_request = false; ///< the POS's error request (`error` + `original`)
+    /// The typed request's common part (event, sender, dialog, form) when the event has typed
+    /// handlers; nullptr for unknown events, events without handlers and error requests.
+    const RequestBase* request = nullptr;
 };
+
+namespace detail {
+template <class... Ts>
+auto variant_of(events::List<Ts...>) -> std::variant<std::monostate, Ts...>;
+} // namespace detail
 
 /// The original request of a POS error request, typed, when it parses as its event's request.
 struct AnyRequest {
     /// The event of the URL the error request came to.
     EventKind event = EventKind::unknown;
-    /// The typed original request.
-    std::variant<std::monostate, SessionRequest, ScanCodeRequest, AddSessionLineRequest,
-                 UpdateSessionLineRequest, RemoveSessionLineRequest, SelectRelationRequest,
-                 MergeSessionRequest, CompleteSessionRequest, PrintBillRequest, CustomActionRequest,
-                 BackgroundPollRequest, KitchenRequest, ExternalPaymentRequest>
-        value;
+    /// The typed original request: one alternative per request type of the event catalog.
+    decltype(detail::variant_of(events::Requests{})) value;
 
     /// The original as the request of `Event`, or nullptr when it is another event's.
     template <class Event>
@@ -102,14 +115,15 @@ struct AnyRequest {
 
 /// What a diagnostic reports.
 enum class DiagnosticKind {
-    request_rejected,        ///< a request failed a check and got an error reply (400/413)
-    other_key_form_matches,  ///< INVALID_SIGNATURE, but the secret's other key form matches
-    reply_object_dropped,    ///< a reply object broke a rule and was left out of the reply
-    reply_rejected,          ///< strict_replies: a reply broke a rule and the request failed
-    polling_filled_in,       ///< a polling request's reply got "polling":{"finished":true}
-    handler_exception,       ///< a handler (or the SDK, out of memory) threw: HTTP 500 sent
-    responder_unanswered,    ///< an asynchronous handler's Responder died unanswered: 500 sent
-    responder_answered_twice ///< Responder::reply() after the first answer: ignored
+    request_rejected,         ///< a request failed a check and got an error reply (400/413)
+    other_key_form_matches,   ///< INVALID_SIGNATURE, but the secret's other key form matches
+    reply_object_dropped,     ///< a reply object broke a rule and was left out of the reply
+    reply_rejected,           ///< strict_replies: a reply broke a rule and the request failed
+    polling_filled_in,        ///< a polling request's reply got "polling":{"finished":true}
+    handler_exception,        ///< a handler, middleware or observer threw (HTTP 500 if unsent)
+    responder_unanswered,     ///< an asynchronous handler's Responder died unanswered: 500 sent
+    responder_answered_twice, ///< Responder::reply() (or Next) after the first answer: ignored
+    middleware_unanswered     ///< a middleware returned without next() or an answer: 500 sent
 };
 
 /// One diagnostic: what happened, for which request, and the problem (never a secret).
@@ -118,6 +132,7 @@ struct Diagnostic {
     std::string_view event_name;      ///< the last path segment of the request
     std::string_view subscription_id; ///< "" when absent
     Error error;                      ///< code, JSON pointer path, message
+    std::string_view request_id;      ///< the exchange's id (RequestContext::request_id)
 };
 
 /// Per-request figures for the metrics hook, reported once the response is made.
@@ -126,20 +141,27 @@ struct Metrics {
     EventKind event = EventKind::unknown;     ///< the event, when it is a known one
     int status = 200;                         ///< HTTP status sent
     std::string_view wire_code;               ///< error code sent; "" on success
-    std::chrono::nanoseconds handler_time{0}; ///< in the handler (async: until its reply)
+    std::chrono::nanoseconds handler_time{0}; ///< in the handlers (async: until the reply)
     bool blocking = false;                    ///< event.eventBlocking of the request
     bool polling = false;                     ///< event.eventPolling of the request
     bool async = false;                       ///< answered through a Responder
+    std::string_view request_id;              ///< the exchange's id
 };
 
+/// Sees the response of a request before it is sent (Next::operator()(observer)).
+using ResponseObserver = std::function<void(const HttpResponse&)>;
+
 class Responder;
+class Next;
 
 namespace detail {
 
-/// The part of a request that outlives the parse: where the reply goes and how it is signed.
-struct Outgoing {
+/// What the response to an exchange and its reports need to know: the names it is reported
+/// under, the ring that signs it, the request's flags and the time spent in handlers.
+struct ExchangeFacts {
     std::string_view event_name;
     std::string_view subscription_id;
+    std::string_view request_id;
     const KeyRing* ring = nullptr; ///< null when no secret is known: responses go unsigned
     EventKind event = EventKind::unknown;
     bool blocking = false;
@@ -148,9 +170,12 @@ struct Outgoing {
     std::chrono::nanoseconds handler_time{0};
 };
 
-/// Scans a request whose event has no typed handler: only what routing needs is typed.
+/// Scans a request whose event has no typed handler: only what routing and middleware need.
 struct Probe {
     nlohmann::json event;
+    nlohmann::json sender;
+    nlohmann::json dialog;
+    nlohmann::json form;
     nlohmann::json error;
     nlohmann::json original;
     nlohmann::json extra;
@@ -158,15 +183,37 @@ struct Probe {
 /// Field table of Probe.
 template <class T, if_type<T, Probe> = 0>
 constexpr auto fields(type_tag<T>) {
-    return std::make_tuple(opt("event", &T::event), opt("error", &T::error),
-                           opt("original", &T::original));
+    return std::make_tuple(opt("event", &T::event), opt("sender", &T::sender),
+                           opt("dialog", &T::dialog), opt("form", &T::form),
+                           opt("error", &T::error), opt("original", &T::original));
+}
+
+/// The member `key` of the raw object `object`, or nullptr.
+inline const nlohmann::json* raw_member(const nlohmann::json& object, const char* key) noexcept {
+    if (!object.is_object()) return nullptr;
+    const auto it = object.find(key);
+    return it == object.end() ? nullptr : &*it;
 }
 
 /// The boolean `key` of the raw `event` object; false when absent or not a boolean.
 inline bool event_flag(const nlohmann::json& event, const char* key) noexcept {
-    if (!event.is_object()) return false;
-    const auto it = event.find(key);
-    return it != event.end() && it->is_boolean() && it->get<bool>();
+    const nlohmann::json* v = raw_member(event, key);
+    return v != nullptr && v->is_boolean() && v->get<bool>();
+}
+
+/// The string `key` of a raw object; "" when absent or not a string.
+inline std::string_view raw_string(const nlohmann::json& object, const char* key) noexcept {
+    const nlohmann::json* v = raw_member(object, key);
+    if (v == nullptr || !v->is_string()) return std::string_view();
+    return v->get_ref<const std::string&>();
+}
+
+/// The integer `key` of a raw object, when it is one.
+inline std::optional<std::int64_t> raw_integer(const nlohmann::json& object,
+                                               const char* key) noexcept {
+    const nlohmann::json* v = raw_member(object, key);
+    if (v == nullptr || !v->is_number_integer()) return std::nullopt;
+    return v->get<std::int64_t>();
 }
 
 /// `{"error":{"code":...,"message":...}}`.
@@ -249,18 +296,57 @@ inline void drop_offending(Reply& reply, const std::vector<Error>& problems) {
         std::make_index_sequence<std::tuple_size_v<decltype(table)>>{});
 }
 
+/// Adds `from` to the reply under construction `into`: lists are appended, an object `from`
+/// sets replaces the earlier one, unknown keys are merged (the later wins).
+template <class R, if_type<R, Reply> = 0>
+void merge_reply(R& into, R&& from) {
+    if (into.empty()) {
+        into = std::move(from);
+        return;
+    }
+    const auto table = fields(type_tag<R>{});
+    for_each_field(
+        table,
+        [&](auto, const auto& field) {
+            auto& to = into.*(field.member);
+            auto& add = from.*(field.member);
+            using M = std::remove_reference_t<decltype(to)>;
+            if constexpr (is_vector<M>::value) {
+                to.insert(to.end(), std::make_move_iterator(add.begin()),
+                          std::make_move_iterator(add.end()));
+            } else {
+                if (has_content(add)) to = std::move(add);
+            }
+        },
+        std::make_index_sequence<std::tuple_size_v<decltype(table)>>{});
+    if (from.extra.is_object()) {
+        if (!into.extra.is_object()) into.extra = nlohmann::json::object();
+        for (auto& [key, value] : from.extra.items()) into.extra[key] = std::move(value);
+    }
+}
+
 /// The elapsed time since `start`.
 inline std::chrono::nanoseconds since(std::chrono::steady_clock::time_point start) noexcept {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() -
                                                                 start);
 }
 
+/// True for a request id taken from a header: 1 to 64 printable ASCII characters, none of
+/// them a quote or a backslash (ids go into logs as they are).
+constexpr bool acceptable_request_id(std::string_view id) noexcept {
+    if (id.empty() || id.size() > 64) return false;
+    for (char c : id) {
+        if (c <= ' ' || c > '~' || c == '"' || c == '\\') return false;
+    }
+    return true;
+}
+
 /// Where a finished response goes: straight back to handle(), or to a callback.
 class Sink {
 public:
-    /// Delivers the response; may throw (a user callback).
+    /// Hands the response over; may throw (a user callback).
     virtual void finish(HttpResponse&& response) = 0;
-    /// A callable that delivers the response later, from any thread (asynchronous handlers).
+    /// A callable that hands the response over later, from any thread (asynchronous handlers).
     virtual std::function<void(HttpResponse)> detach() = 0;
 
 protected:
@@ -273,52 +359,85 @@ protected:
 class Core;
 class PendingReply;
 
+/// A reference to the step that comes after the last middleware, valid during one exchange.
+class Stage {
+public:
+    template <class F>
+    explicit Stage(F& f) noexcept
+        : object_(&f), call_([](void* object) { (*static_cast<F*>(object))(); }) {}
+    /// Runs the step.
+    void operator()() const { call_(object_); }
+
+private:
+    void* object_;
+    void (*call_)(void*);
+};
+
 /// One request on its way through the dispatcher.
 struct Exchange {
     Exchange(const HttpRequest& r, Sink& s) noexcept : request(r), sink(s) {}
+    Exchange(const Exchange&) = delete;
+    Exchange& operator=(const Exchange&) = delete;
     const HttpRequest& request;
     Sink& sink;
     RequestContext context;
-    Outgoing out;
+    ExchangeFacts facts;
+    std::string request_id; ///< what context.request_id and facts.request_id view
     std::shared_ptr<const KeyRing> ring_holder;
-    std::shared_ptr<PendingReply> pending; ///< set once an asynchronous handler runs
-    bool finished = false;                 ///< the sink has been handed a response
+    ReplyContext reply_context;              ///< what a reply to this request is checked against
+    std::vector<ResponseObserver> observers; ///< of the middleware, outermost first
+    const Stage* handlers = nullptr;         ///< the step after the last middleware
+    std::shared_ptr<PendingReply> pending;   ///< set once an asynchronous handler runs
+    bool finished = false;                   ///< the sink has been handed a response
 };
 
-/// A typed handler: parses the body as its event's request and runs the user's function.
-using SlotFn = std::function<void(const std::shared_ptr<const Core>&, Exchange&)>;
+/// The handlers of one event; the typed ones are EventHandlers<Event>.
+class EventSlot {
+public:
+    EventSlot() = default;
+    EventSlot(const EventSlot&) = delete;
+    EventSlot& operator=(const EventSlot&) = delete;
+    virtual ~EventSlot() = default;
+    /// Reads the request as its event's type, runs the middleware, then the handlers.
+    virtual void run(const std::shared_ptr<const Core>& self, Exchange& x) const = 0;
+};
+
 /// Parses a POS error request's `original` (JSON text) as the request of the URL's event.
 using OriginalParser = void (*)(std::string_view text, const ReadOptions&, AnyRequest&);
 /// The error-request handler, type-erased.
 using ErrorFn = std::function<void(const PosErrorRequest&, const AnyRequest*, RequestContext&)>;
 /// The unknown-event handler, type-erased.
 using UnknownFn = std::function<Reply(const UnknownEvent&, RequestContext&)>;
+/// A middleware, type-erased.
+using MiddlewareFn = std::function<void(RequestContext&, Next&)>;
 
 /// Everything a Dispatcher holds; shared with the Responders still pending, so that a late
 /// asynchronous reply finds its configuration and hooks even after the Dispatcher is gone.
 class Core {
 public:
-    explicit Core(DispatcherConfig c) : config(std::move(c)) {}
+    explicit Core(DispatcherConfig c) : config(std::move(c)), id_prefix_(make_id_prefix(this)) {}
 
     DispatcherConfig config;
-    std::array<SlotFn, event_count> slots;
+    std::array<std::shared_ptr<EventSlot>, event_count> slots;
+    std::vector<MiddlewareFn> middleware;
     ErrorFn error_handler;
     OriginalParser original_parser = nullptr;
     UnknownFn unknown_handler;
     std::function<void(const Diagnostic&)> diagnostic_hook;
     std::function<void(const Metrics&)> metrics_hook;
 
-    /// Runs one request to its response, delivered to `x.sink` now or later; never throws.
+    /// Runs one request to its response, handed to `x.sink` now or later; never throws.
     static void process(const std::shared_ptr<const Core>& self, Exchange& x) noexcept;
 
     /// Tells the diagnostic hook, if any; what the hook throws is swallowed.
-    void diagnose(const Outgoing& out, DiagnosticKind kind, Error error) const noexcept {
+    void diagnose(const ExchangeFacts& facts, DiagnosticKind kind, Error error) const noexcept {
         if (!diagnostic_hook) return;
         try {
             Diagnostic d;
             d.kind = kind;
-            d.event_name = out.event_name;
-            d.subscription_id = out.subscription_id;
+            d.event_name = facts.event_name;
+            d.subscription_id = facts.subscription_id;
+            d.request_id = facts.request_id;
             d.error = std::move(error);
             diagnostic_hook(d);
         } catch (...) { // a failing hook must not change the reply
@@ -326,20 +445,36 @@ public:
     }
 
     /// Tells the metrics hook, if any; what the hook throws is swallowed.
-    void measure(const Outgoing& out, int status, std::string_view wire) const noexcept {
+    void measure(const ExchangeFacts& facts, int status, std::string_view wire) const noexcept {
         if (!metrics_hook) return;
         try {
             Metrics m;
-            m.event_name = out.event_name;
-            m.event = out.event;
+            m.event_name = facts.event_name;
+            m.event = facts.event;
             m.status = status;
             m.wire_code = wire;
-            m.handler_time = out.handler_time;
-            m.blocking = out.blocking;
-            m.polling = out.polling;
-            m.async = out.async;
+            m.handler_time = facts.handler_time;
+            m.blocking = facts.blocking;
+            m.polling = facts.polling;
+            m.async = facts.async;
+            m.request_id = facts.request_id;
             metrics_hook(m);
         } catch (...) { // a failing hook must not change the reply
+        }
+    }
+
+    /// Shows `response` to the observers of the middleware, innermost first; what an observer
+    /// throws is reported and swallowed.
+    void observe(const ExchangeFacts& facts, const std::vector<ResponseObserver>& observers,
+                 const HttpResponse& response) const noexcept {
+        for (auto it = observers.rbegin(); it != observers.rend(); ++it) {
+            try {
+                (*it)(response);
+            } catch (...) {
+                diagnose(facts, DiagnosticKind::handler_exception,
+                         Error{errc::internal_error, std::string(),
+                               "a middleware's response observer threw"});
+            }
         }
     }
 
@@ -357,17 +492,17 @@ public:
     }
 
     /// The error reply `{"error":{...}}` with `status`; reports it to the metrics hook.
-    HttpResponse error_response(const Outgoing& out, int status, errc code,
+    HttpResponse error_response(const ExchangeFacts& facts, int status, errc code,
                                 std::string_view message) const {
-        HttpResponse r = make_response(status, error_body(wire_code(code), message), out.ring);
-        measure(out, status, wire_code(code));
+        HttpResponse r = make_response(status, error_body(wire_code(code), message), facts.ring);
+        measure(facts, status, wire_code(code));
         return r;
     }
 
     /// The 500 INTERNAL_ERROR reply, without internal details; a bare 500 if even that fails.
-    HttpResponse internal_error(const Outgoing& out) const noexcept {
+    HttpResponse internal_error(const ExchangeFacts& facts) const noexcept {
         try {
-            return error_response(out, 500, errc::internal_error,
+            return error_response(facts, 500, errc::internal_error,
                                   "the request could not be handled");
         } catch (...) {
             HttpResponse bare;
@@ -378,49 +513,57 @@ public:
 
     /// The reply to a handled request: external payment id and polling filled in, rules
     /// checked, serialized once, signed.
-    HttpResponse reply_response(const Outgoing& out, const ReplyContext& rc, Reply reply) const {
+    HttpResponse reply_response(const ExchangeFacts& facts, const ReplyContext& rc,
+                                Reply reply) const {
         if (reply.external_payment && reply.external_payment->external_payment_id.empty() &&
             is_external_payment_event(rc.event)) {
             reply.external_payment->external_payment_id = rc.external_payment_id;
         }
         if (rc.polling && !reply.polling) {
             reply.polling.emplace(); // finished = true
-            diagnose(out, DiagnosticKind::polling_filled_in,
+            diagnose(facts, DiagnosticKind::polling_filled_in,
                      Error{errc::ok, "/polling",
                            "the handler set no polling; sent \"polling\":{\"finished\":true}"});
         }
         std::vector<Error> problems = check_reply(reply, rc);
         if (!problems.empty()) {
             if (config.strict_replies) {
-                for (const Error& e : problems) diagnose(out, DiagnosticKind::reply_rejected, e);
+                for (const Error& e : problems) diagnose(facts, DiagnosticKind::reply_rejected, e);
                 const Error& first = problems.front();
-                return error_response(out, 500, first.code,
+                return error_response(facts, 500, first.code,
                                       "the reply breaks a rule: " + first.to_string());
             }
             drop_offending(reply, problems);
             for (Error& e : problems) {
-                diagnose(out, DiagnosticKind::reply_object_dropped, std::move(e));
+                diagnose(facts, DiagnosticKind::reply_object_dropped, std::move(e));
             }
         }
         std::string body;
         body.reserve(512);
         serialize_to(body, reply, config.write_options);
-        HttpResponse r = make_response(200, std::move(body), out.ring);
-        measure(out, 200, std::string_view());
+        HttpResponse r = make_response(200, std::move(body), facts.ring);
+        measure(facts, 200, std::string_view());
+        return r;
+    }
+
+    /// The 200 response with `body` sent as it is (a stored reply replayed), signed.
+    HttpResponse raw_response(const ExchangeFacts& facts, std::string body) const {
+        HttpResponse r = make_response(200, std::move(body), facts.ring);
+        measure(facts, 200, std::string_view());
         return r;
     }
 
     /// The 400 (or 413) reply to a request that failed a check; tells both hooks.
-    HttpResponse reject(const Outgoing& out, int status, errc code, std::string message,
+    HttpResponse reject(const ExchangeFacts& facts, int status, errc code, std::string message,
                         std::string path = std::string()) const {
-        HttpResponse r = error_response(out, status, code, message);
-        diagnose(out, DiagnosticKind::request_rejected,
+        HttpResponse r = error_response(facts, status, code, message);
+        diagnose(facts, DiagnosticKind::request_rejected,
                  Error{code, std::move(path), std::move(message)});
         return r;
     }
 
     /// The reply to a body that did not read as the expected type.
-    HttpResponse reject_body(const Outgoing& out, const std::vector<Error>& errors) const {
+    HttpResponse reject_body(const ExchangeFacts& facts, const std::vector<Error>& errors) const {
         const Error& first = errors.front();
         std::string message = first.to_string();
         if (errors.size() > 1) {
@@ -429,50 +572,98 @@ public:
         // Only the three request-level codes go on the wire; strict-mode refinements are
         // INVALID_DATA there (wire_code() maps them).
         const errc code = first.code;
-        HttpResponse r = make_response(400, error_body(wire_code(code), message), out.ring);
-        measure(out, 400, wire_code(code));
-        diagnose(out, DiagnosticKind::request_rejected, first);
+        HttpResponse r = make_response(400, error_body(wire_code(code), message), facts.ring);
+        measure(facts, 400, wire_code(code));
+        diagnose(facts, DiagnosticKind::request_rejected, first);
         return r;
     }
 
-    /// Hands `response` to the sink, once.
-    static void deliver(Exchange& x, HttpResponse&& response) {
+    /// Hands `response` to the observers, then to the sink, once.
+    void respond(Exchange& x, HttpResponse&& response) const {
         if (x.finished) return;
         x.finished = true; // before finish(): a throwing callback must not be called again
+        if (!x.observers.empty()) observe(x.facts, x.observers, response);
         x.sink.finish(std::move(response));
     }
 
-    /// The checks of the front door, then routing; may throw (caught by process()).
+    /// Names the exchange (event, subscription, request id: `known_id` when not empty) and
+    /// finds its ring.
+    void open(Exchange& x, std::string_view known_id = std::string_view()) const;
+    /// The checks of the front door, up to the signature: the rejection, if any.
+    std::optional<HttpResponse> admit(Exchange& x) const;
+    /// The front door, then reading and routing; may throw (caught by process()).
     void run(const std::shared_ptr<const Core>& self, Exchange& x) const;
+    /// Records what the context and the reply checks learn from a typed request.
+    template <class Event>
+    static void note_request(Exchange& x, const typename Event::request& request);
+    /// Runs the middleware in order, then `handlers` (unless a middleware answered).
+    void chain(const std::shared_ptr<const Core>& self, Exchange& x, const Stage& handlers) const;
+    /// Runs middleware number `index` with its continuation.
+    void call_middleware(const std::shared_ptr<const Core>& self, Exchange& x,
+                         std::size_t index) const;
+    /// True when `body` is the POS's error request (`error` and `original`).
+    bool is_error_request(std::string_view body) const;
     /// A body that failed to read as its event's request: an error request, or an error reply.
-    void on_parse_failure(Exchange& x, const std::vector<Error>& errors) const;
-    /// The POS's error request: the error handler, then 200 `{}`.
-    void on_error_request(Exchange& x) const;
-    /// An event without a typed handler: the unknown-event handler or `{}`.
-    void on_fallback(Exchange& x) const;
+    void on_parse_failure(const std::shared_ptr<const Core>& self, Exchange& x,
+                          const std::vector<Error>& errors) const;
+    /// The POS's error request: the middleware, the error handler, then 200 `{}`.
+    void on_error_request(const std::shared_ptr<const Core>& self, Exchange& x) const;
+    /// An event without a typed handler: the middleware, the unknown-event handler or `{}`.
+    void on_untyped(const std::shared_ptr<const Core>& self, Exchange& x) const;
+    /// A Responder answering through `state` (Responder's constructor is private).
+    static Responder responder_for(std::shared_ptr<PendingReply> state) noexcept;
+
+private:
+    /// Eight hex digits that tell this dispatcher's request ids from other processes' ones.
+    static std::string make_id_prefix(const void* self) {
+        std::uint64_t z =
+            static_cast<std::uint64_t>(
+                std::chrono::system_clock::now().time_since_epoch().count()) ^
+            (static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count())
+             << 17) ^
+            static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(self));
+        z += 0x9e3779b97f4a7c15ULL; // splitmix64's finalizer spreads the bits
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        z ^= z >> 31;
+        std::string prefix(8, '0');
+        for (std::size_t i = 0; i < 8; ++i) {
+            prefix[7 - i] = "0123456789abcdef"[(z >> (4 * i)) & 0xF];
+        }
+        return prefix;
+    }
+
+    std::string id_prefix_;
+    mutable std::atomic<std::uint64_t> ids_{0};
 };
 
 /// The shared state of a Responder: answered once, by reply(), by the dispatcher when the
 /// handler throws, or by the destructor when the last Responder copy dies unanswered.
 class PendingReply {
 public:
-    PendingReply(std::shared_ptr<const Core> core, const Exchange& x, ReplyContext rc)
-        : core_(std::move(core)), ring_holder_(x.ring_holder), event_name_(x.out.event_name),
-          subscription_id_(x.out.subscription_id), out_(x.out), rc_(std::move(rc)),
-          start_(std::chrono::steady_clock::now()) {
-        out_.event_name = event_name_;
-        out_.subscription_id = subscription_id_;
-        out_.async = true;
+    /// `base` is what the synchronous handlers of the event built before the asynchronous
+    /// one ran; the Responder's reply is added to it.
+    PendingReply(std::shared_ptr<const Core> core, Exchange& x, Reply base,
+                 std::chrono::steady_clock::time_point start)
+        : core_(std::move(core)), ring_holder_(x.ring_holder), event_name_(x.facts.event_name),
+          subscription_id_(x.facts.subscription_id), request_id_(x.request_id), facts_(x.facts),
+          rc_(x.reply_context), base_(std::move(base)), observers_(std::move(x.observers)),
+          start_(start) {
+        x.observers.clear();
+        facts_.event_name = event_name_;
+        facts_.subscription_id = subscription_id_;
+        facts_.request_id = request_id_;
+        facts_.async = true;
     }
     PendingReply(const PendingReply&) = delete;
     PendingReply& operator=(const PendingReply&) = delete;
 
     ~PendingReply() {
         if (answered_.exchange(true)) return;
-        core_->diagnose(out_, DiagnosticKind::responder_unanswered,
+        core_->diagnose(facts_, DiagnosticKind::responder_unanswered,
                         Error{errc::internal_error, std::string(),
                               "the asynchronous handler's Responder was destroyed unanswered"});
-        send(core_->internal_error(finish_time()));
+        hand_over(core_->internal_error(stop_clock()));
     }
 
     /// Where the response goes; set once, before the handler runs.
@@ -481,41 +672,43 @@ public:
     /// The handler's answer; the first call wins.
     void reply(Reply reply) noexcept {
         if (answered_.exchange(true)) {
-            core_->diagnose(out_, DiagnosticKind::responder_answered_twice,
+            core_->diagnose(facts_, DiagnosticKind::responder_answered_twice,
                             Error{errc::ok, std::string(),
                                   "Responder::reply() called again; the later reply is ignored"});
             return;
         }
-        const Outgoing& out = finish_time();
+        const ExchangeFacts& facts = stop_clock();
         HttpResponse response;
         try {
-            response = core_->reply_response(out, rc_, std::move(reply));
+            merge_reply(base_, std::move(reply));
+            response = core_->reply_response(facts, rc_, std::move(base_));
         } catch (...) {
-            core_->diagnose(out, DiagnosticKind::handler_exception,
+            core_->diagnose(facts, DiagnosticKind::handler_exception,
                             Error{errc::internal_error, std::string(),
                                   "the reply could not be made (out of memory?)"});
-            response = core_->internal_error(out);
+            response = core_->internal_error(facts);
         }
-        send(std::move(response));
+        hand_over(std::move(response));
     }
 
     /// The handler threw: answers with INTERNAL_ERROR unless it had answered already.
     void fail(Error what) noexcept {
-        core_->diagnose(out_, DiagnosticKind::handler_exception, std::move(what));
+        core_->diagnose(facts_, DiagnosticKind::handler_exception, std::move(what));
         if (answered_.exchange(true)) return;
-        send(core_->internal_error(finish_time()));
+        hand_over(core_->internal_error(stop_clock()));
     }
 
     /// True once answered.
     bool answered() const noexcept { return answered_.load(); }
 
 private:
-    const Outgoing& finish_time() noexcept {
-        out_.handler_time = since(start_);
-        return out_;
+    const ExchangeFacts& stop_clock() noexcept {
+        facts_.handler_time = since(start_);
+        return facts_;
     }
 
-    void send(HttpResponse&& response) noexcept {
+    void hand_over(HttpResponse&& response) noexcept {
+        core_->observe(facts_, observers_, response);
         try {
             if (done_) done_(std::move(response));
         } catch (...) { // the integrator's callback failed; there is no one left to tell
@@ -523,11 +716,14 @@ private:
     }
 
     std::shared_ptr<const Core> core_;
-    std::shared_ptr<const KeyRing> ring_holder_; // keeps out_.ring alive
+    std::shared_ptr<const KeyRing> ring_holder_; // keeps facts_.ring alive
     std::string event_name_;
     std::string subscription_id_;
-    Outgoing out_;
+    std::string request_id_;
+    ExchangeFacts facts_;
     ReplyContext rc_;
+    Reply base_;
+    std::vector<ResponseObserver> observers_;
     std::chrono::steady_clock::time_point start_;
     std::function<void(HttpResponse)> done_;
     std::atomic<bool> answered_{false};
@@ -564,43 +760,62 @@ inline void Core::process(const std::shared_ptr<const Core>& self, Exchange& x) 
             x.pending.reset();
             return;
         }
-        self->diagnose(x.out, DiagnosticKind::handler_exception, std::move(what));
+        self->diagnose(x.facts, DiagnosticKind::handler_exception, std::move(what));
     }
     try {
-        deliver(x, self->internal_error(x.out));
+        self->respond(x, self->internal_error(x.facts));
     } catch (...) { // the integrator's callback threw; nothing else can be done
     }
 }
 
-inline void Core::run(const std::shared_ptr<const Core>& self, Exchange& x) const {
+inline void Core::open(Exchange& x, std::string_view known_id) const {
     const HttpRequest& req = x.request;
     RequestContext& ctx = x.context;
-    Outgoing& out = x.out;
+    ExchangeFacts& facts = x.facts;
     ctx.http = &req;
     ctx.event_name = event_name_from_path(req.path);
     ctx.event = find_event(ctx.event_name);
-    const Header* subscription = find_header(req.headers, "X-Mplus-Subscription-Id");
-    if (subscription != nullptr) ctx.subscription_id = subscription->value;
-    out.event_name = ctx.event_name;
-    out.event = ctx.event;
-    out.subscription_id = ctx.subscription_id;
+    ctx.subscription_id = header_value(req.headers, "X-Mplus-Subscription-Id");
+
+    const std::string_view given = config.request_id_header.empty()
+                                       ? std::string_view()
+                                       : header_value(req.headers, config.request_id_header);
+    if (!known_id.empty()) {
+        x.request_id.assign(known_id.data(), known_id.size());
+    } else if (acceptable_request_id(given)) {
+        x.request_id.assign(given.data(), given.size());
+    } else {
+        x.request_id.reserve(24);
+        x.request_id.append(id_prefix_).push_back('-');
+        x.request_id.append(std::to_string(ids_.fetch_add(1, std::memory_order_relaxed) + 1));
+    }
+    ctx.request_id = x.request_id;
+
+    facts.event_name = ctx.event_name;
+    facts.event = ctx.event;
+    facts.subscription_id = ctx.subscription_id;
+    facts.request_id = ctx.request_id;
 
     // The ring is found first so that every reply, errors included, can be signed.
     if (config.secret_lookup) {
         x.ring_holder = config.secret_lookup(ctx.subscription_id);
-        if (x.ring_holder && !x.ring_holder->empty()) out.ring = x.ring_holder.get();
+        if (x.ring_holder && !x.ring_holder->empty()) facts.ring = x.ring_holder.get();
     } else if (!config.secrets.empty()) {
-        out.ring = &config.secrets;
+        facts.ring = &config.secrets;
     }
+}
 
+inline std::optional<HttpResponse> Core::admit(Exchange& x) const {
+    const HttpRequest& req = x.request;
+    ExchangeFacts& facts = x.facts;
     if (req.method != "POST") {
-        return deliver(x, reject(out, 400, errc::method_not_allowed,
-                                 "only POST is accepted, not " + req.method));
+        return reject(facts, 400, errc::method_not_allowed,
+                      "only POST is accepted, not " + req.method);
     }
 
     const Header* content_type = find_header(req.headers, "Content-Type");
     if (content_type == nullptr || content_type->value.empty()) {
-        return deliver(x, reject(out, 400, errc::no_content_type, "Content-Type is missing"));
+        return reject(facts, 400, errc::no_content_type, "Content-Type is missing");
     }
     {
         std::string_view media = content_type->value;
@@ -612,124 +827,173 @@ inline void Core::run(const std::shared_ptr<const Core>& self, Exchange& x) cons
             media.remove_prefix(1);
         }
         if (!iequals(media, "application/json")) {
-            return deliver(x, reject(out, 400, errc::invalid_content_type,
-                                     "Content-Type must be application/json"));
+            return reject(facts, 400, errc::invalid_content_type,
+                          "Content-Type must be application/json");
         }
     }
 
-    const bool has_subscription = subscription != nullptr && !subscription->value.empty();
+    const bool has_subscription = !x.context.subscription_id.empty();
     if (!config.subscription_ids.empty()) {
         if (!has_subscription) {
-            return deliver(x, reject(out, 400, errc::no_subscription_id,
-                                     "X-Mplus-Subscription-Id is missing"));
+            return reject(facts, 400, errc::no_subscription_id,
+                          "X-Mplus-Subscription-Id is missing");
         }
         if (std::find(config.subscription_ids.begin(), config.subscription_ids.end(),
-                      ctx.subscription_id) == config.subscription_ids.end()) {
-            return deliver(x, reject(out, 400, errc::invalid_subscription_id,
-                                     "X-Mplus-Subscription-Id is not a known subscription"));
+                      x.context.subscription_id) == config.subscription_ids.end()) {
+            return reject(facts, 400, errc::invalid_subscription_id,
+                          "X-Mplus-Subscription-Id is not a known subscription");
         }
     }
-    if (out.ring == nullptr) { // only with a lookup that does not know this subscription
-        return deliver(x, has_subscription
-                              ? reject(out, 400, errc::invalid_subscription_id,
-                                       "no secret is known for this X-Mplus-Subscription-Id")
-                              : reject(out, 400, errc::no_subscription_id,
-                                       "X-Mplus-Subscription-Id is missing"));
+    if (facts.ring == nullptr) { // only with a lookup that does not know this subscription
+        return has_subscription ? reject(facts, 400, errc::invalid_subscription_id,
+                                         "no secret is known for this X-Mplus-Subscription-Id")
+                                : reject(facts, 400, errc::no_subscription_id,
+                                         "X-Mplus-Subscription-Id is missing");
     }
 
     // The size cap comes before the HMAC, so an oversized body costs no hashing.
     if (req.body.size() > config.max_body_size) {
-        return deliver(x, reject(out, config.body_too_large_status, errc::payload_too_large,
-                                 "the body is larger than " + std::to_string(config.max_body_size) +
-                                     " bytes"));
+        return reject(facts, config.body_too_large_status, errc::payload_too_large,
+                      "the body is larger than " + std::to_string(config.max_body_size) + " bytes");
     }
 
     const Header* signature = find_header(req.headers, "X-Mplus-Signature");
     if (signature == nullptr || signature->value.empty()) {
-        return deliver(x, reject(out, 400, errc::no_signature, "X-Mplus-Signature is missing"));
+        return reject(facts, 400, errc::no_signature, "X-Mplus-Signature is missing");
     }
-    const KeyRing::Verdict verdict = out.ring->verify(req.body, signature->value);
+    const KeyRing::Verdict verdict = facts.ring->verify(req.body, signature->value);
     if (!verdict.valid) {
         if (verdict.other_form_would_match) {
-            diagnose(out, DiagnosticKind::other_key_form_matches,
+            diagnose(facts, DiagnosticKind::other_key_form_matches,
                      Error{errc::invalid_signature, std::string(),
                            "the signature matches the secret's other key form (raw text versus "
                            "base64-decoded): check how the secret is configured"});
         }
-        return deliver(x, reject(out, 400, errc::invalid_signature,
-                                 "X-Mplus-Signature does not match the body"));
+        return reject(facts, 400, errc::invalid_signature,
+                      "X-Mplus-Signature does not match the body");
     }
-    ctx.secret_index = verdict.matched_index;
-
-    if (ctx.event != EventKind::unknown) {
-        const SlotFn& slot = slots[static_cast<std::size_t>(ctx.event)];
-        if (slot) return slot(self, x);
-    }
-    on_fallback(x);
+    x.context.secret_index = verdict.matched_index;
+    return std::nullopt;
 }
 
-inline void Core::on_parse_failure(Exchange& x, const std::vector<Error>& errors) const {
-    if (errors.front().code != errc::invalid_json) {
-        // Not an event request: perhaps the POS's error request (`error` + `original`).
-        ReadOptions lenient = config.read_options;
-        lenient.strict = false;
-        const Result<Probe> probe = try_parse<Probe>(x.request.body, lenient);
-        if (probe.ok() && !probe->error.is_null() && !probe->original.is_null()) {
-            return on_error_request(x);
-        }
+inline void Core::run(const std::shared_ptr<const Core>& self, Exchange& x) const {
+    open(x);
+    if (std::optional<HttpResponse> rejected = admit(x)) return respond(x, std::move(*rejected));
+    if (x.context.event != EventKind::unknown) {
+        const std::shared_ptr<EventSlot>& slot = slots[static_cast<std::size_t>(x.context.event)];
+        if (slot) return slot->run(self, x);
     }
-    deliver(x, reject_body(x.out, errors));
+    on_untyped(self, x);
 }
 
-inline void Core::on_error_request(Exchange& x) const {
+template <class Event>
+void Core::note_request(Exchange& x, const typename Event::request& request) {
+    RequestContext& ctx = x.context;
+    ctx.blocking = request.event.blocking();
+    ctx.polling = request.event.polling();
+    ctx.instance_id = request.sender.instance_id ? std::string_view(*request.sender.instance_id)
+                                                 : std::string_view();
+    ctx.event_counter = request.event.event_counter;
+    ctx.resend = request.dialog.has_value() || request.form.has_value();
+    ctx.request = &request;
+    x.facts.blocking = ctx.blocking;
+    x.facts.polling = ctx.polling;
+    x.reply_context.event = Event::kind;
+    x.reply_context.polling = ctx.polling;
+    if constexpr (std::is_same_v<typename Event::request, ExternalPaymentRequest>) {
+        x.reply_context.external_payment_id = request.external_payment.external_payment_id;
+    }
+}
+
+inline void Core::chain(const std::shared_ptr<const Core>& self, Exchange& x,
+                        const Stage& handlers) const {
+    if (middleware.empty()) return handlers();
+    x.handlers = &handlers;
+    call_middleware(self, x, 0);
+}
+
+inline bool Core::is_error_request(std::string_view body) const {
+    ReadOptions lenient = config.read_options;
+    lenient.strict = false;
+    const Result<Probe> probe = try_parse<Probe>(body, lenient);
+    return probe.ok() && !probe->error.is_null() && !probe->original.is_null();
+}
+
+inline void Core::on_parse_failure(const std::shared_ptr<const Core>& self, Exchange& x,
+                                   const std::vector<Error>& errors) const {
+    // Not an event request: perhaps the POS's error request (`error` + `original`).
+    if (errors.front().code != errc::invalid_json && is_error_request(x.request.body)) {
+        return on_error_request(self, x);
+    }
+    respond(x, reject_body(x.facts, errors));
+}
+
+inline void Core::on_error_request(const std::shared_ptr<const Core>& self, Exchange& x) const {
     Result<PosErrorRequest> request =
         try_parse<PosErrorRequest>(x.request.body, config.read_options);
-    if (!request.ok()) return deliver(x, reject_body(x.out, request.errors()));
-    if (error_handler) {
-        AnyRequest original;
-        original.event = x.context.event;
-        if (original_parser != nullptr && x.context.event != EventKind::unknown &&
-            request->original.is_object()) {
-            std::string text;
-            write_json_value(text, request->original);
-            original_parser(text, config.read_options, original);
-        }
-        const AnyRequest* typed =
-            std::holds_alternative<std::monostate>(original.value) ? nullptr : &original;
-        const auto start = std::chrono::steady_clock::now();
-        error_handler(*request, typed, x.context);
-        x.out.handler_time = since(start);
+    if (!request.ok()) return respond(x, reject_body(x.facts, request.errors()));
+    RequestContext& ctx = x.context;
+    ctx.error_request = true;
+    if (const nlohmann::json* sender = raw_member(request->original, "sender")) {
+        ctx.instance_id = raw_string(*sender, "instanceId");
     }
-    HttpResponse response = make_response(200, "{}", x.out.ring);
-    measure(x.out, 200, std::string_view());
-    deliver(x, std::move(response));
+    if (const nlohmann::json* event = raw_member(request->original, "event")) {
+        ctx.event_counter = raw_integer(*event, "eventCounter");
+    }
+    x.reply_context.event = ctx.event;
+    auto handlers = [&] {
+        if (error_handler) {
+            AnyRequest original;
+            original.event = ctx.event;
+            if (original_parser != nullptr && ctx.event != EventKind::unknown &&
+                request->original.is_object()) {
+                std::string text;
+                write_json_value(text, request->original);
+                original_parser(text, config.read_options, original);
+            }
+            const AnyRequest* typed =
+                std::holds_alternative<std::monostate>(original.value) ? nullptr : &original;
+            const auto start = std::chrono::steady_clock::now();
+            error_handler(*request, typed, ctx);
+            x.facts.handler_time = since(start);
+        }
+        HttpResponse response = make_response(200, "{}", x.facts.ring);
+        measure(x.facts, 200, std::string_view());
+        respond(x, std::move(response));
+    };
+    chain(self, x, Stage(handlers));
 }
 
-inline void Core::on_fallback(Exchange& x) const {
+inline void Core::on_untyped(const std::shared_ptr<const Core>& self, Exchange& x) const {
     ReadOptions lenient = config.read_options;
-    lenient.strict = false; // the probe types only three keys: the rest is not unknown
+    lenient.strict = false; // the probe types only a few keys: the rest is not unknown
     Result<Probe> probe = try_parse<Probe>(x.request.body, lenient);
-    if (!probe.ok()) return deliver(x, reject_body(x.out, probe.errors()));
-    if (!probe->error.is_null() && !probe->original.is_null()) return on_error_request(x);
+    if (!probe.ok()) return respond(x, reject_body(x.facts, probe.errors()));
+    if (!probe->error.is_null() && !probe->original.is_null()) return on_error_request(self, x);
 
     RequestContext& ctx = x.context;
     ctx.blocking = event_flag(probe->event, "eventBlocking");
     ctx.polling = event_flag(probe->event, "eventPolling");
-    x.out.blocking = ctx.blocking;
-    x.out.polling = ctx.polling;
-    ReplyContext rc;
-    rc.event = ctx.event;
-    rc.polling = ctx.polling;
-    Reply reply;
-    if (unknown_handler) {
-        UnknownEvent event;
-        event.name = std::string(ctx.event_name);
-        event.body = x.request.body;
-        const auto start = std::chrono::steady_clock::now();
-        reply = unknown_handler(event, ctx);
-        x.out.handler_time = since(start);
-    }
-    deliver(x, reply_response(x.out, rc, std::move(reply)));
+    ctx.instance_id = raw_string(probe->sender, "instanceId");
+    ctx.event_counter = raw_integer(probe->event, "eventCounter");
+    ctx.resend = !probe->dialog.is_null() || !probe->form.is_null();
+    x.facts.blocking = ctx.blocking;
+    x.facts.polling = ctx.polling;
+    x.reply_context.event = ctx.event;
+    x.reply_context.polling = ctx.polling;
+    auto handlers = [&] {
+        Reply reply;
+        if (unknown_handler) {
+            UnknownEvent event;
+            event.name = std::string(ctx.event_name);
+            event.body = x.request.body;
+            const auto start = std::chrono::steady_clock::now();
+            reply = unknown_handler(event, ctx);
+            x.facts.handler_time = since(start);
+        }
+        respond(x, reply_response(x.facts, x.reply_context, std::move(reply)));
+    };
+    chain(self, x, Stage(handlers));
 }
 
 /// Parses `text` as the request of the event `original.event` into `original.value`. A
@@ -802,12 +1066,37 @@ private:
 template <class F, class Request>
 inline constexpr bool is_sync_handler_v =
     std::is_invocable_r_v<Reply, const F&, const Request&, RequestContext&> ||
-    std::is_invocable_r_v<Reply, const F&, const Request&>;
+    std::is_invocable_r_v<Reply, const F&, const Request&> ||
+    std::is_invocable_v<const F&, const Request&, RequestContext&, Reply&>;
 
 template <class F, class Request>
 inline constexpr bool is_async_handler_v =
     std::is_invocable_v<const F&, const Request&, RequestContext&, Responder> ||
     std::is_invocable_v<const F&, const Request&, Responder>;
+
+/// Calls a synchronous handler in any of its three forms, adding to the reply `reply`.
+template <class F, class Request>
+void call_sync(const F& f, const Request& request, RequestContext& ctx, Reply& reply) {
+    if constexpr (std::is_invocable_v<const F&, const Request&, RequestContext&, Reply&>) {
+        f(request, ctx, reply);
+    } else if constexpr (std::is_invocable_r_v<Reply, const F&, const Request&, RequestContext&>) {
+        merge_reply(reply, Reply(f(request, ctx)));
+    } else {
+        (void)ctx;
+        merge_reply(reply, Reply(f(request)));
+    }
+}
+
+/// The typed handlers of `Event`: synchronous ones in order, then at most one asynchronous.
+template <class Event>
+class EventHandlers final : public EventSlot {
+public:
+    using Request = typename Event::request;
+    std::vector<std::function<void(const Request&, RequestContext&, Reply&)>> handlers;
+    std::function<void(const Request&, RequestContext&, Responder)> async_handler;
+
+    void run(const std::shared_ptr<const Core>& self, Exchange& x) const override;
+};
 
 } // namespace detail
 
@@ -821,8 +1110,8 @@ public:
     /// A Responder with nothing to answer.
     Responder() = default;
 
-    /// Sends `reply` (checked, completed and signed like a synchronous handler's); the first
-    /// call wins. Never throws.
+    /// Sends `reply` (added to what the event's synchronous handlers built, then checked,
+    /// completed and signed like a synchronous handler's); the first call wins. Never throws.
     void reply(Reply reply) noexcept {
         if (state_) state_->reply(std::move(reply));
     }
@@ -830,20 +1119,168 @@ public:
     bool answered() const noexcept { return !state_ || state_->answered(); }
 
 private:
-    friend class Dispatcher;
+    friend class detail::Core;
     explicit Responder(std::shared_ptr<detail::PendingReply> state) noexcept
         : state_(std::move(state)) {}
     std::shared_ptr<detail::PendingReply> state_;
 };
 
+/// The continuation of a middleware: run the rest of the chain, or answer instead of it.
+///
+/// A middleware calls exactly one of next(), next(observer), reply() or reply_body() before it
+/// returns; the first call counts, later ones are ignored (and reported as
+/// responder_answered_twice). A middleware that returns without any gets HTTP 500
+/// INTERNAL_ERROR (reported as middleware_unanswered). The decision is synchronous; the
+/// response an observer sees may come later, from another thread, when an asynchronous handler
+/// answers.
+class Next {
+public:
+    Next(const Next&) = delete;
+    Next& operator=(const Next&) = delete;
+
+    /// Runs the next middleware, or the event's handlers after the last one.
+    void operator()() { proceed(ResponseObserver()); }
+    /// Runs the rest of the chain, then shows `observer` the response before it is sent
+    /// (whoever made it: a handler, a later middleware, the SDK's 500), on the thread that
+    /// made it. What the observer throws is reported and swallowed.
+    void operator()(ResponseObserver observer) { proceed(std::move(observer)); }
+    /// Answers instead of the rest of the chain with `reply`, checked, completed and signed
+    /// like a handler's.
+    void reply(Reply reply) {
+        if (!claim()) return;
+        core().respond(x_, core().reply_response(x_.facts, x_.reply_context, std::move(reply)));
+    }
+    /// Answers instead of the rest of the chain with `body`, JSON text sent as it is with
+    /// status 200 and signed (a stored reply replayed byte for byte).
+    void reply_body(std::string body) {
+        if (!claim()) return;
+        core().respond(x_, core().raw_response(x_.facts, std::move(body)));
+    }
+    /// True once next(), reply() or reply_body() has been called.
+    bool called() const noexcept { return called_; }
+
+private:
+    friend class detail::Core;
+    Next(const std::shared_ptr<const detail::Core>& self, detail::Exchange& x,
+         std::size_t index) noexcept
+        : self_(self), x_(x), index_(index) {}
+
+    const detail::Core& core() const noexcept { return *self_; }
+
+    bool claim() noexcept {
+        if (called_) {
+            core().diagnose(x_.facts, DiagnosticKind::responder_answered_twice,
+                            Error{errc::ok, std::string(),
+                                  "a middleware called its Next again; the call is ignored"});
+            return false;
+        }
+        called_ = true;
+        return true;
+    }
+
+    void proceed(ResponseObserver observer) {
+        if (!claim()) return;
+        if (observer) x_.observers.push_back(std::move(observer));
+        if (index_ + 1 < core().middleware.size()) {
+            core().call_middleware(self_, x_, index_ + 1);
+        } else {
+            (*x_.handlers)();
+        }
+    }
+
+    const std::shared_ptr<const detail::Core>& self_;
+    detail::Exchange& x_;
+    std::size_t index_;
+    bool called_ = false;
+};
+
+/// What Dispatcher::verify() found: the typed request, or the signed response to send.
+template <class Request>
+struct Verified {
+    /// The typed request, when the request passed every check and its body read.
+    std::optional<Request> request;
+    /// The POS's error request (`error` + `original`) that came instead of an event request.
+    std::optional<PosErrorRequest> error_request;
+    /// When `request` is empty, what to send: the signed error reply, or, for an error
+    /// request, the signed 200 `{}` it must get.
+    HttpResponse response;
+    /// The ring's secret that verified the signature.
+    std::size_t secret_index = 0;
+    /// The exchange's id, as the dispatcher would report it.
+    std::string request_id;
+
+    /// True when `request` holds the typed request.
+    bool ok() const noexcept { return request.has_value(); }
+    /// True when `request` holds the typed request.
+    explicit operator bool() const noexcept { return ok(); }
+};
+
+namespace detail {
+
+inline Responder Core::responder_for(std::shared_ptr<PendingReply> state) noexcept {
+    return Responder(std::move(state));
+}
+
+inline void Core::call_middleware(const std::shared_ptr<const Core>& self, Exchange& x,
+                                  std::size_t index) const {
+    Next next(self, x, index);
+    middleware[index](x.context, next);
+    if (!next.called() && !x.finished) {
+        diagnose(x.facts, DiagnosticKind::middleware_unanswered,
+                 Error{errc::internal_error, std::string(),
+                       "a middleware returned without calling next() or answering"});
+        respond(x, internal_error(x.facts));
+    }
+}
+
+template <class Event>
+void EventHandlers<Event>::run(const std::shared_ptr<const Core>& self, Exchange& x) const {
+    const Core& core = *self;
+    Result<Request> parsed = try_parse<Request>(x.request.body, core.config.read_options);
+    if (!parsed.ok()) return core.on_parse_failure(self, x, parsed.errors());
+    const Request& request = *parsed;
+    Core::note_request<Event>(x, request);
+    auto run_handlers = [&] {
+        const bool timed = static_cast<bool>(core.metrics_hook) || async_handler;
+        const auto start =
+            timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
+        Reply reply;
+        for (const auto& handler : handlers) handler(request, x.context, reply);
+        if (async_handler) {
+            auto state = std::make_shared<PendingReply>(self, x, std::move(reply), start);
+            // The sink is detached only once the state exists: if making it fails, the sink
+            // still holds the callback and the failure can be answered through it.
+            state->set_done(x.sink.detach());
+            x.pending = state;
+            x.finished = true;
+            async_handler(request, x.context, Core::responder_for(std::move(state)));
+            return;
+        }
+        if (timed) x.facts.handler_time = since(start);
+        core.respond(x, core.reply_response(x.facts, x.reply_context, std::move(reply)));
+    };
+    core.chain(self, x, Stage(run_handlers));
+}
+
+} // namespace detail
+
 /// Routes signed webhook requests to typed handlers and turns their replies, or any failure,
 /// into signed responses. Framework-agnostic: adapters translate to and from HttpRequest and
 /// HttpResponse.
 ///
-/// Register every handler and hook before the first handle() call: registration is not
-/// synchronized. After that, handle() may be called from any number of threads at once; the
-/// handlers and hooks are then called concurrently and must be thread-safe themselves (they
-/// are called through const references). Copies of a Dispatcher share one set of handlers.
+/// A verified request goes through the middleware (use()) in registration order; each may
+/// answer instead of the rest (a dedupe guard replaying a stored reply) or call next(). After
+/// the last one come the event's handlers: all of them, in registration order, building one
+/// reply. A handler that returns a Reply adds it to the reply under construction (lists are
+/// appended, an object it sets replaces an earlier one); a handler that takes `Reply&` edits
+/// the reply under construction directly and sees what earlier handlers put in. An
+/// asynchronous handler, at most one per event, runs after the synchronous ones and its
+/// Responder's reply is added the same way.
+///
+/// Register every handler, middleware and hook before the first handle() call: registration
+/// is not synchronized. After that, handle() may be called from any number of threads at
+/// once; the handlers, middleware and hooks are then called concurrently and must be
+/// thread-safe themselves. Copies of a Dispatcher share one set of handlers.
 class Dispatcher {
 public:
     /// A dispatcher with no handlers (every event gets the default reply).
@@ -863,63 +1300,64 @@ public:
         }
     }
 
-    /// Handles `Event` with `handler(const Event::request&[, RequestContext&]) -> Reply`.
-    /// Replaces an earlier handler of the same event.
-    template <class Event, class F>
+    /// Adds `handler` to the handlers of each of `Events...`, after those registered before:
+    /// `handler(const Event::request&[, RequestContext&]) -> Reply`, or
+    /// `handler(const Event::request&, RequestContext&, Reply&)` to edit the reply under
+    /// construction. One handler object serves all the events given.
+    template <class... Events, class F>
     Dispatcher& on(F handler) {
-        using Request = typename Event::request;
-        static_assert(detail::is_sync_handler_v<F, Request>,
-                      "on<Event>(f): f must be callable as f(const Event::request&) or "
-                      "f(const Event::request&, RequestContext&), through a const reference, "
-                      "and return a Reply");
-        core_->slots[static_cast<std::size_t>(Event::kind)] =
-            [f = std::move(handler)](const std::shared_ptr<const detail::Core>& self,
-                                     detail::Exchange& x) {
-                Result<Request> parsed = read_request<Request>(*self, x);
-                if (!parsed.ok()) return;
-                const Request& request = *parsed;
-                const bool timed = static_cast<bool>(self->metrics_hook);
-                const auto start = timed ? std::chrono::steady_clock::now()
-                                         : std::chrono::steady_clock::time_point();
-                Reply reply = call_sync(f, request, x.context);
-                if (timed) x.out.handler_time = detail::since(start);
-                detail::Core::deliver(x,
-                                      self->reply_response(x.out, reply_context<Event>(x, request),
-                                                           std::move(reply)));
-            };
+        static_assert(sizeof...(Events) > 0, "on<Event...>(f): name at least one event");
+        static_assert((detail::is_sync_handler_v<F, typename Events::request> && ...),
+                      "on<Event...>(f): f must be callable, through a const reference, as "
+                      "f(const Event::request&) or f(const Event::request&, RequestContext&) "
+                      "returning a Reply, or as f(const Event::request&, RequestContext&, "
+                      "Reply&), for every event named");
+        const auto shared = std::make_shared<const F>(std::move(handler));
+        (add_sync<Events>(shared), ...);
         return *this;
     }
 
-    /// Handles `Event` asynchronously with `handler(const Event::request&[, RequestContext&],
-    /// Responder)`: the handler answers later, once, from any thread, through the Responder.
-    template <class Event, class F>
+    /// A catch-all: adds `handler` (as for on()) to the handlers of every known event, after
+    /// those registered before. Take `const RequestBase&` to see what every request carries.
+    /// Unknown event names go to on_unknown_event().
+    template <class F>
+    Dispatcher& on_any(F handler) {
+        const auto shared = std::make_shared<const F>(std::move(handler));
+        add_sync_all(shared, events::All{});
+        return *this;
+    }
+
+    /// Handles each of `Events...` asynchronously with `handler(const Event::request&[,
+    /// RequestContext&], Responder)`: the handler answers later, once, from any thread,
+    /// through the Responder. It runs after the event's synchronous handlers. Throws
+    /// std::logic_error when one of the events has an asynchronous handler already.
+    template <class... Events, class F>
     Dispatcher& on_async(F handler) {
-        using Request = typename Event::request;
-        static_assert(detail::is_async_handler_v<F, Request>,
-                      "on_async<Event>(f): f must be callable as f(const Event::request&, "
+        static_assert(sizeof...(Events) > 0, "on_async<Event...>(f): name at least one event");
+        static_assert((detail::is_async_handler_v<F, typename Events::request> && ...),
+                      "on_async<Event...>(f): f must be callable as f(const Event::request&, "
                       "Responder) or f(const Event::request&, RequestContext&, Responder), "
-                      "through a const reference");
-        core_->slots[static_cast<std::size_t>(Event::kind)] =
-            [f = std::move(handler)](const std::shared_ptr<const detail::Core>& self,
-                                     detail::Exchange& x) {
-                Result<Request> parsed = read_request<Request>(*self, x);
-                if (!parsed.ok()) return;
-                const Request& request = *parsed;
-                auto state = std::make_shared<detail::PendingReply>(
-                    self, x, reply_context<Event>(x, request));
-                // The sink is detached only once the state exists: if making it fails, the
-                // sink still holds the callback and the failure can be answered through it.
-                state->set_done(x.sink.detach());
-                x.pending = state;
-                x.finished = true;
-                Responder responder(std::move(state));
-                if constexpr (std::is_invocable_v<const F&, const Request&, RequestContext&,
-                                                  Responder>) {
-                    f(request, x.context, std::move(responder));
-                } else {
-                    f(request, std::move(responder));
-                }
-            };
+                      "through a const reference, for every event named");
+        if ((slot<Events>().async_handler || ...)) {
+            throw std::logic_error("mplus::webhooks::Dispatcher::on_async: an event has an "
+                                   "asynchronous handler already");
+        }
+        const auto shared = std::make_shared<const F>(std::move(handler));
+        (add_async<Events>(shared), ...);
+        return *this;
+    }
+
+    /// Adds a middleware, after those added before: `middleware(RequestContext&, Next&)`. It
+    /// runs for every request that passed the front door (method, content type, subscription,
+    /// size, signature) and whose body read, before the handlers; it calls `next()` (or
+    /// `next(observer)` to see the response) to go on, or `next.reply(...)` /
+    /// `next.reply_body(...)` to answer instead. What it throws is answered with HTTP 500
+    /// INTERNAL_ERROR, signed.
+    template <class F>
+    Dispatcher& use(F middleware) {
+        static_assert(std::is_invocable_v<F&, RequestContext&, Next&>,
+                      "use(f): f must be callable as f(RequestContext&, Next&)");
+        core_->middleware.emplace_back(std::move(middleware));
         return *this;
     }
 
@@ -996,7 +1434,7 @@ public:
             detail::Exchange x(request, sink);
             detail::Core::process(core_, x);
             sink.wait();
-            if (!sink.done()) response = core_->internal_error(x.out);
+            if (!sink.done()) response = core_->internal_error(x.facts);
         } catch (...) { // out of memory in the sink itself
             response = HttpResponse();
             response.status = 500;
@@ -1014,43 +1452,113 @@ public:
         detail::Core::process(core_, x);
     }
 
+    /// The verify-only entry point, for integrators who route requests themselves: the front
+    /// door's checks (method, content type, subscription, size, signature), then the body read
+    /// as `Event`'s request. No middleware or handler runs; the hooks are told as by handle().
+    /// Answer a verified request with sign_reply(), a failed one with `response`. Never
+    /// throws.
+    template <class Event>
+    Verified<typename Event::request> verify(const HttpRequest& http) const noexcept {
+        using Request = typename Event::request;
+        Verified<Request> v;
+        try {
+            HttpResponse unused;
+            detail::SyncSink sink(unused);
+            detail::Exchange x(http, sink);
+            core_->open(x);
+            v.request_id = x.request_id;
+            if (std::optional<HttpResponse> rejected = core_->admit(x)) {
+                v.response = std::move(*rejected);
+                return v;
+            }
+            v.secret_index = x.context.secret_index;
+            const ReadOptions& options = core_->config.read_options;
+            Result<Request> parsed = try_parse<Request>(http.body, options);
+            if (parsed.ok()) {
+                v.request.emplace(std::move(*parsed));
+                return v;
+            }
+            if (parsed.error().code != errc::invalid_json && core_->is_error_request(http.body)) {
+                Result<PosErrorRequest> error = try_parse<PosErrorRequest>(http.body, options);
+                if (error.ok()) {
+                    v.error_request.emplace(std::move(*error));
+                    v.response = core_->raw_response(x.facts, "{}");
+                } else {
+                    v.response = core_->reject_body(x.facts, error.errors());
+                }
+                return v;
+            }
+            v.response = core_->reject_body(x.facts, parsed.errors());
+        } catch (...) { // out of memory
+            v.request.reset();
+            v.error_request.reset();
+            v.response = HttpResponse();
+            v.response.status = 500;
+        }
+        return v;
+    }
+
+    /// The signed response to a request verify() accepted: `reply` completed (polling,
+    /// external payment id), checked against the reply rules and signed like a handler's;
+    /// `verified.response` when verify() did not accept it. Never throws.
+    template <class Event>
+    HttpResponse sign_reply(const HttpRequest& http,
+                            const Verified<typename Event::request>& verified,
+                            Reply reply) const noexcept {
+        if (!verified.request) return verified.response;
+        try {
+            HttpResponse unused;
+            detail::SyncSink sink(unused);
+            detail::Exchange x(http, sink);
+            core_->open(x, verified.request_id);
+            detail::Core::note_request<Event>(x, *verified.request);
+            if (x.facts.ring == nullptr) return core_->internal_error(x.facts);
+            return core_->reply_response(x.facts, x.reply_context, std::move(reply));
+        } catch (...) { // out of memory
+            HttpResponse bare;
+            bare.status = 500;
+            return bare;
+        }
+    }
+
 private:
-    /// Reads the request of exchange `x` and records its blocking and polling flags; a request
-    /// that does not parse has been answered when this returns.
-    template <class Request>
-    static Result<Request> read_request(const detail::Core& core, detail::Exchange& x) {
-        Result<Request> parsed = try_parse<Request>(x.request.body, core.config.read_options);
-        if (!parsed.ok()) {
-            core.on_parse_failure(x, parsed.errors());
-            return parsed;
-        }
-        x.context.blocking = parsed->event.blocking();
-        x.context.polling = parsed->event.polling();
-        x.out.blocking = x.context.blocking;
-        x.out.polling = x.context.polling;
-        return parsed;
+    template <class Event>
+    detail::EventHandlers<Event>& slot() {
+        std::shared_ptr<detail::EventSlot>& s = core_->slots[static_cast<std::size_t>(Event::kind)];
+        if (!s) s = std::make_shared<detail::EventHandlers<Event>>();
+        return static_cast<detail::EventHandlers<Event>&>(*s);
     }
 
-    /// What the reply to `request` of `Event` is checked against.
-    template <class Event, class Request>
-    static ReplyContext reply_context(const detail::Exchange& x, const Request& request) {
-        ReplyContext rc;
-        rc.event = Event::kind;
-        rc.polling = x.context.polling;
-        if constexpr (std::is_same_v<Request, ExternalPaymentRequest>) {
-            rc.external_payment_id = request.external_payment.external_payment_id;
-        }
-        return rc;
+    template <class Event, class F>
+    void add_sync(const std::shared_ptr<const F>& f) {
+        using Request = typename Event::request;
+        slot<Event>().handlers.emplace_back(
+            [f](const Request& request, RequestContext& ctx, Reply& reply) {
+                detail::call_sync(*f, request, ctx, reply);
+            });
     }
 
-    template <class F, class Request>
-    static Reply call_sync(const F& f, const Request& request, RequestContext& ctx) {
-        if constexpr (std::is_invocable_r_v<Reply, const F&, const Request&, RequestContext&>) {
-            return f(request, ctx);
-        } else {
-            (void)ctx;
-            return f(request);
-        }
+    template <class F, class... Events>
+    void add_sync_all(const std::shared_ptr<const F>& f, events::List<Events...>) {
+        static_assert((detail::is_sync_handler_v<F, typename Events::request> && ...),
+                      "on_any(f): f must be callable, through a const reference, with the "
+                      "request of every event (const RequestBase& is), as for on()");
+        (add_sync<Events>(f), ...);
+    }
+
+    template <class Event, class F>
+    void add_async(const std::shared_ptr<const F>& f) {
+        using Request = typename Event::request;
+        slot<Event>().async_handler = [f](const Request& request, RequestContext& ctx,
+                                          Responder responder) {
+            if constexpr (std::is_invocable_v<const F&, const Request&, RequestContext&,
+                                              Responder>) {
+                (*f)(request, ctx, std::move(responder));
+            } else {
+                (void)ctx;
+                (*f)(request, std::move(responder));
+            }
+        };
     }
 
     std::shared_ptr<detail::Core> core_;

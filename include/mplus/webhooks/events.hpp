@@ -209,6 +209,32 @@ using All =
          PollExternalPayment, RequestCancelExternalPayment, CancelExternalPayment>;
 } // namespace events
 
+namespace detail {
+/// The list of the request types of `Events...`, each once, in catalog order.
+template <class Done, class... Events>
+struct unique_requests;
+template <class... Done>
+struct unique_requests<events::List<Done...>> {
+    using type = events::List<Done...>;
+};
+template <class... Done, class E, class... Rest>
+struct unique_requests<events::List<Done...>, E, Rest...> {
+    using R = typename E::request;
+    using type =
+        typename std::conditional_t<(std::is_same_v<R, Done> || ...),
+                                    unique_requests<events::List<Done...>, Rest...>,
+                                    unique_requests<events::List<Done..., R>, Rest...>>::type;
+};
+template <class... Events>
+auto request_types(events::List<Events...>) ->
+    typename unique_requests<events::List<>, Events...>::type;
+} // namespace detail
+
+namespace events {
+/// Every request type of the catalog, each once, in the order of its first event.
+using Requests = decltype(detail::request_types(All{}));
+} // namespace events
+
 /// The number of known events.
 inline constexpr std::size_t event_count = events::All::size;
 
