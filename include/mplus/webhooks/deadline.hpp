@@ -1,4 +1,5 @@
-// Deadlines for asynchronous handlers: a fallback reply when the real one does not come in time.
+// Deadlines: a fallback reply when a handler's real one does not come in time, for asynchronous
+// handlers (Deadlines) and for blocking synchronous ones (HandlerBudget).
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -10,9 +11,14 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -137,6 +143,204 @@ private:
     std::uint64_t fallbacks_ = 0;
     bool stopping_ = false;
     std::thread thread_;
+};
+
+namespace detail {
+/// A request and its context, copied so that a handler can run after the dispatcher's call
+/// returned: the context's views point into this object, which is never moved.
+template <class Request>
+struct DetachedRequest {
+    DetachedRequest(const Request& r, const RequestContext& c)
+        : request(r), event_name(c.event_name), subscription_id(c.subscription_id),
+          request_id(c.request_id), instance_id(c.instance_id), context(c) {
+        if (c.http != nullptr) http = *c.http;
+        context.http = &http;
+        context.event_name = event_name;
+        context.subscription_id = subscription_id;
+        context.request_id = request_id;
+        context.instance_id = instance_id;
+        context.request = &request;
+    }
+    DetachedRequest(const DetachedRequest&) = delete;
+    DetachedRequest& operator=(const DetachedRequest&) = delete;
+
+    Request request;
+    HttpRequest http;
+    std::string event_name;
+    std::string subscription_id;
+    std::string request_id;
+    std::string instance_id;
+    RequestContext context;
+};
+} // namespace detail
+
+/// A time budget for blocking synchronous handlers: the handler runs on one of a bounded set of
+/// worker threads, and when it has not answered within its budget the request gets a fallback
+/// reply; the handler's late reply is then dropped (reported as responder_answered_twice).
+///
+///     mw::HandlerBudget budget(4);  // at most 4 handlers running at once
+///     dispatcher.on_async<mw::events::StartPayment>(
+///         budget.limit(std::chrono::seconds(5), fallback, slow_handler));
+///
+/// limit() turns a synchronous handler (any form on() takes) into an asynchronous one. The
+/// budget counts from the moment the request reaches it, time waiting for a worker included.
+/// Threads: at most `workers`, started on demand and kept; a handler that never returns holds
+/// its worker for good, and the requests behind it get their fallback at their deadline. At
+/// most `max_queued` requests wait for a worker; beyond that a request gets its fallback at
+/// once, and a waiting request whose fallback went out is dropped unrun. A handler that throws
+/// gets the fallback at once.
+///
+/// The HandlerBudget must outlive the dispatcher's use of the handlers it made. Its destructor
+/// answers every waiting or running request with its fallback, then waits for the running
+/// handlers to return and joins the workers.
+class HandlerBudget {
+public:
+    /// At most `workers` (at least 1) threads run handlers; at most `max_queued` requests wait.
+    explicit HandlerBudget(std::size_t workers = 4, std::size_t max_queued = 256)
+        : workers_(workers == 0 ? 1 : workers), max_queued_(max_queued) {}
+    HandlerBudget(const HandlerBudget&) = delete;
+    HandlerBudget& operator=(const HandlerBudget&) = delete;
+
+    /// Answers the waiting and running requests with their fallback, then joins the workers.
+    ~HandlerBudget() {
+        std::deque<Task> dropped;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            stopping_ = true;
+            dropped.swap(queue_);
+        }
+        work_.notify_all();
+        for (Task& t : dropped) {
+            if (!t.responder.answered()) t.responder.reply(std::move(t.fallback));
+        }
+        dropped.clear();
+        deadlines_.reset(); // the running handlers' requests get their fallback now
+        for (std::thread& t : threads_) t.join();
+    }
+
+    /// An asynchronous handler (for on_async) that runs `handler` (`f(const Request&[,
+    /// RequestContext&]) -> Reply` or `f(const Request&, RequestContext&, Reply&)`) on a worker
+    /// and answers with `fallback` when it has not answered within `budget`.
+    template <class F>
+    auto limit(std::chrono::milliseconds budget, Reply fallback, F handler) {
+        auto f = std::make_shared<const F>(std::move(handler));
+        auto spare = std::make_shared<const Reply>(std::move(fallback));
+        return [this, budget, f, spare](const auto& request, RequestContext& ctx,
+                                        Responder responder) {
+            using Request = std::decay_t<decltype(request)>;
+            static_assert(detail::is_sync_handler_v<F, Request>,
+                          "HandlerBudget::limit(budget, fallback, f): f must be a synchronous "
+                          "handler of the event's request, as on() takes");
+            auto detached = std::make_shared<detail::DetachedRequest<Request>>(request, ctx);
+            Task task;
+            task.responder = responder;
+            task.fallback = *spare;
+            task.run = [f, detached, responder]() mutable {
+                Reply reply;
+                detail::call_sync(*f, detached->request, detached->context, reply);
+                responder.reply(std::move(reply));
+            };
+            submit(std::move(task), budget, *spare);
+        };
+    }
+
+    /// How many fallbacks were sent so far (deadlines passed, full queue, throwing handlers).
+    std::uint64_t fallbacks_sent() const {
+        std::uint64_t n = deadlines_ ? deadlines_->fallbacks_sent() : 0;
+        std::lock_guard<std::mutex> lock(mutex_);
+        return n + immediate_fallbacks_;
+    }
+    /// Worker threads started so far (never more than `workers`).
+    std::size_t threads() const {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return threads_.size();
+    }
+    /// Handlers running now.
+    std::size_t running() const {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return running_;
+    }
+
+private:
+    struct Task {
+        std::function<void()> run;
+        Responder responder;
+        Reply fallback;
+    };
+
+    void submit(Task task, std::chrono::milliseconds budget, const Reply& fallback) {
+        bool accepted = false;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            if (!stopping_) {
+                if (queue_.size() >= max_queued_) drop_answered();
+                if (queue_.size() < max_queued_) {
+                    deadlines_->arm(task.responder, budget, fallback);
+                    queue_.push_back(std::move(task));
+                    accepted = true;
+                    if (queue_.size() > idle_ && threads_.size() < workers_) {
+                        threads_.emplace_back([this] { work(); });
+                    }
+                }
+            }
+            if (!accepted) ++immediate_fallbacks_;
+        }
+        if (accepted) {
+            work_.notify_one();
+        } else {
+            task.responder.reply(std::move(task.fallback));
+        }
+    }
+
+    /// Drops the waiting tasks whose request was answered (by its fallback); under the lock.
+    void drop_answered() {
+        std::deque<Task> kept;
+        for (Task& t : queue_) {
+            if (!t.responder.answered()) kept.push_back(std::move(t));
+        }
+        queue_.swap(kept);
+    }
+
+    void work() {
+        std::unique_lock<std::mutex> lock(mutex_);
+        for (;;) {
+            ++idle_;
+            work_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+            --idle_;
+            if (stopping_) return;
+            Task task = std::move(queue_.front());
+            queue_.pop_front();
+            if (task.responder.answered()) continue; // its fallback went out: not run
+            ++running_;
+            lock.unlock();
+            bool failed = false;
+            try {
+                task.run();
+            } catch (...) {
+                failed = true;
+            }
+            if (failed && !task.responder.answered()) {
+                task.responder.reply(std::move(task.fallback));
+            }
+            task = Task{};
+            lock.lock();
+            --running_;
+            if (failed) ++immediate_fallbacks_;
+        }
+    }
+
+    const std::size_t workers_;
+    const std::size_t max_queued_;
+    // A pointer so that the destructor can answer and stop it before joining the workers.
+    std::unique_ptr<Deadlines> deadlines_ = std::make_unique<Deadlines>();
+    mutable std::mutex mutex_;
+    std::condition_variable work_;
+    std::deque<Task> queue_;
+    std::vector<std::thread> threads_;
+    std::size_t idle_ = 0;
+    std::size_t running_ = 0;
+    std::uint64_t immediate_fallbacks_ = 0;
+    bool stopping_ = false;
 };
 
 MPLUS_WEBHOOKS_END_NAMESPACE
