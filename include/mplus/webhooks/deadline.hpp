@@ -211,7 +211,10 @@ public:
         }
         work_.notify_all();
         for (Task& t : dropped) {
-            if (!t.responder.answered()) t.responder.reply(std::move(t.fallback));
+            if (t.responder.answered()) continue;
+            t.responder.reply(std::move(t.fallback));
+            std::lock_guard<std::mutex> lock(mutex_);
+            ++immediate_fallbacks_;
         }
         dropped.clear();
         deadlines_.reset(); // the running handlers' requests get their fallback now
@@ -254,6 +257,11 @@ public:
     std::size_t threads() const {
         std::lock_guard<std::mutex> lock(mutex_);
         return threads_.size();
+    }
+    /// Requests waiting for a worker now.
+    std::size_t queued() const {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return queue_.size();
     }
     /// Handlers running now.
     std::size_t running() const {
