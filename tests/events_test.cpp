@@ -1,7 +1,9 @@
 // Tests of the event catalog (events.hpp): names, kinds and request types, at compile time and at
 // run time.
 // SPDX-License-Identifier: MIT
+#include <mplus/webhooks/error.hpp>
 #include <mplus/webhooks/events.hpp>
+#include <mplus/webhooks/open_enum.hpp>
 
 #include <doctest/doctest.h>
 
@@ -160,4 +162,31 @@ TEST_CASE("UnknownEvent: keeps the name and the raw body") {
     CHECK(u.name == "futureEvent");
     CHECK(u.body == R"({"event":{}})");
     CHECK(wh::find_event(u.name) == EventKind::unknown);
+}
+
+TEST_CASE("events::Requests: every request type of the catalog once, in catalog order") {
+    using R = wh::events::Requests;
+    static_assert(
+        std::is_same_v<
+            R, wh::events::List<wh::SessionRequest, wh::ScanCodeRequest, wh::AddSessionLineRequest,
+                                wh::UpdateSessionLineRequest, wh::RemoveSessionLineRequest,
+                                wh::SelectRelationRequest, wh::MergeSessionRequest,
+                                wh::CompleteSessionRequest, wh::CustomActionRequest,
+                                wh::PrintBillRequest, wh::BackgroundPollRequest, wh::KitchenRequest,
+                                wh::ExternalPaymentRequest>>);
+    CHECK(R::size == 13);
+    CHECK(wh::events::All::size == wh::event_count);
+}
+
+TEST_CASE("ErrorCode: its known values are the wire codes of errc, from the one table") {
+    REQUIRE(wh::ErrorCodeValues::known.size() == wh::protocol_wire_codes.size());
+    for (std::size_t i = 0; i < wh::protocol_wire_codes.size(); ++i) {
+        const auto code = static_cast<wh::errc>(static_cast<int>(i) + 1);
+        CHECK(wh::ErrorCodeValues::known[i] == wh::wire_code(code));
+        CHECK(wh::errc_from_wire_code(wh::ErrorCodeValues::known[i]) == code);
+        CHECK(wh::ErrorCode(std::string(wh::wire_code(code))).is_known());
+    }
+    CHECK(wh::ErrorCodeValues::invalid_json == "INVALID_JSON");
+    CHECK(wh::ErrorCodeValues::line_addition_not_allowed == "LINE_ADDITION_NOT_ALLOWED");
+    CHECK_FALSE(wh::ErrorCode(std::string("INTERNAL_ERROR")).is_known()); // ours, not the list's
 }

@@ -4,6 +4,7 @@
 
 #include <mplus/webhooks/config.hpp>
 
+#include <array>
 #include <cstddef>
 #include <stdexcept>
 #include <string>
@@ -82,6 +83,19 @@ constexpr std::string_view wire_code(errc e) noexcept {
     }
     return "INVALID_DATA";
 }
+
+namespace detail {
+template <std::size_t... I>
+constexpr std::array<std::string_view, sizeof...(I)>
+wire_codes_from_first(std::index_sequence<I...>) noexcept {
+    return {wire_code(static_cast<errc>(static_cast<int>(I) + 1))...};
+}
+} // namespace detail
+
+/// The wire codes of the protocol's public list (errc::no_signature to
+/// errc::line_addition_not_allowed), in errc order; ErrorCode's known values.
+inline constexpr auto protocol_wire_codes = detail::wire_codes_from_first(
+    std::make_index_sequence<static_cast<std::size_t>(errc::line_addition_not_allowed)>{});
 
 /// The errc whose wire code is `code`, or errc::ok when `code` is not one of ours.
 constexpr errc errc_from_wire_code(std::string_view code) noexcept {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <mplus/webhooks/config.hpp>
+#include <mplus/webhooks/error.hpp>
 
 #include <string>
 #include <string_view>
@@ -178,49 +179,39 @@ struct ReceiptTextTypeValues {
 /// For whom a payment receipt text is printed (cardholder when absent).
 using ReceiptTextType = OpenEnum<ReceiptTextTypeValues>;
 
-/// Known wire codes of the protocol's error objects (the set is open: integrators add theirs).
+/// Known wire codes of the protocol's error objects (the set is open: integrators add theirs),
+/// named after their errc; the texts come from the one table, wire_code() in error.hpp.
 struct ErrorCodeValues {
-    static constexpr std::string_view no_signature = "NO_SIGNATURE";
-    static constexpr std::string_view invalid_signature = "INVALID_SIGNATURE";
-    static constexpr std::string_view invalid_json = "INVALID_JSON";
-    static constexpr std::string_view invalid_data = "INVALID_DATA";
-    static constexpr std::string_view no_subscription_id = "NO_SUBSCRIPTION_ID";
-    static constexpr std::string_view invalid_subscription_id = "INVALID_SUBSCRIPTION_ID";
-    static constexpr std::string_view no_content_type = "NO_CONTENT_TYPE";
-    static constexpr std::string_view invalid_content_type = "INVALID_CONTENT_TYPE";
-    static constexpr std::string_view no_event_details = "NO_EVENT_DETAILS";
-    static constexpr std::string_view no_scanned_code = "NO_SCANNED_CODE";
-    static constexpr std::string_view line_already_has_discount = "LINE_ALREADY_HAS_DISCOUNT";
-    static constexpr std::string_view invalid_line_id = "INVALID_LINE_ID";
-    static constexpr std::string_view line_id_already_exists = "LINE_ID_ALREADY_EXISTS";
-    static constexpr std::string_view invalid_relation_number = "INVALID_RELATION_NUMBER";
-    static constexpr std::string_view invalid_article = "INVALID_ARTICLE";
-    static constexpr std::string_view invalid_discount_percentage = "INVALID_DISCOUNT_PERCENTAGE";
-    static constexpr std::string_view invalid_receipt_footer_code = "INVALID_RECEIPT_FOOTER_CODE";
+    static constexpr std::string_view no_signature = wire_code(errc::no_signature);
+    static constexpr std::string_view invalid_signature = wire_code(errc::invalid_signature);
+    static constexpr std::string_view invalid_json = wire_code(errc::invalid_json);
+    static constexpr std::string_view invalid_data = wire_code(errc::invalid_data);
+    static constexpr std::string_view no_subscription_id = wire_code(errc::no_subscription_id);
+    static constexpr std::string_view invalid_subscription_id =
+        wire_code(errc::invalid_subscription_id);
+    static constexpr std::string_view no_content_type = wire_code(errc::no_content_type);
+    static constexpr std::string_view invalid_content_type = wire_code(errc::invalid_content_type);
+    static constexpr std::string_view no_event_details = wire_code(errc::no_event_details);
+    static constexpr std::string_view no_scanned_code = wire_code(errc::no_scanned_code);
+    static constexpr std::string_view line_already_has_discount =
+        wire_code(errc::line_already_has_discount);
+    static constexpr std::string_view invalid_line_id = wire_code(errc::invalid_line_id);
+    static constexpr std::string_view line_id_already_exists =
+        wire_code(errc::line_id_already_exists);
+    static constexpr std::string_view invalid_relation_number =
+        wire_code(errc::invalid_relation_number);
+    static constexpr std::string_view invalid_article = wire_code(errc::invalid_article);
+    static constexpr std::string_view invalid_discount_percentage =
+        wire_code(errc::invalid_discount_percentage);
+    static constexpr std::string_view invalid_receipt_footer_code =
+        wire_code(errc::invalid_receipt_footer_code);
     static constexpr std::string_view invalid_receipt_footer_code_type =
-        "INVALID_RECEIPT_FOOTER_CODE_TYPE";
-    static constexpr std::string_view line_change_not_allowed = "LINE_CHANGE_NOT_ALLOWED";
-    static constexpr std::string_view line_addition_not_allowed = "LINE_ADDITION_NOT_ALLOWED";
-    static constexpr std::string_view known[] = {no_signature,
-                                                 invalid_signature,
-                                                 invalid_json,
-                                                 invalid_data,
-                                                 no_subscription_id,
-                                                 invalid_subscription_id,
-                                                 no_content_type,
-                                                 invalid_content_type,
-                                                 no_event_details,
-                                                 no_scanned_code,
-                                                 line_already_has_discount,
-                                                 invalid_line_id,
-                                                 line_id_already_exists,
-                                                 invalid_relation_number,
-                                                 invalid_article,
-                                                 invalid_discount_percentage,
-                                                 invalid_receipt_footer_code,
-                                                 invalid_receipt_footer_code_type,
-                                                 line_change_not_allowed,
-                                                 line_addition_not_allowed};
+        wire_code(errc::invalid_receipt_footer_code_type);
+    static constexpr std::string_view line_change_not_allowed =
+        wire_code(errc::line_change_not_allowed);
+    static constexpr std::string_view line_addition_not_allowed =
+        wire_code(errc::line_addition_not_allowed);
+    static constexpr auto known = protocol_wire_codes;
 };
 /// A wire error code.
 using ErrorCode = OpenEnum<ErrorCodeValues>;
