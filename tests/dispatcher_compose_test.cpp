@@ -442,7 +442,6 @@ TEST_CASE("Dispatcher::verify: bad signature, bad JSON and bad data get signed e
 
 TEST_CASE("Dispatcher: every exchange has a request id, in the context, diagnostics and metrics") {
     mw::Dispatcher d(config());
-    std::mutex mutex;
     std::vector<std::string> from_context;
     std::vector<std::string> from_metrics;
     std::vector<std::string> from_diagnostics;
