@@ -479,3 +479,29 @@ TEST_CASE("Dispatcher: every exchange has a request id, in the context, diagnost
     CHECK(from_context.back() != "a\"b c");
     CHECK(from_context.back().substr(0, 9) == from_context[0].substr(0, 9));
 }
+
+TEST_CASE("Dispatcher: a middleware that swallows a handler's exception still gets a 500 sent") {
+    mw::Dispatcher d(config());
+    std::vector<mw::DiagnosticKind> kinds;
+    d.on_diagnostic([&](const mw::Diagnostic& diag) { kinds.push_back(diag.kind); });
+    d.use([](mw::RequestContext&, mw::Next& next) {
+        try {
+            next();
+        } catch (const std::exception&) { // logged and dropped: no answer is made
+        }
+    });
+    d.on<ev::ScanCode>(
+        [](const mw::ScanCodeRequest&) -> mw::Reply { throw std::runtime_error("boom"); });
+    int calls = 0;
+    mw::HttpResponse got;
+    d.handle(post("scanCode", scan_body), [&](mw::HttpResponse r) {
+        ++calls;
+        got = std::move(r);
+    });
+    CHECK(calls == 1);
+    CHECK(got.status == 500);
+    CHECK(got.body ==
+          R"({"error":{"code":"INTERNAL_ERROR","message":"the request could not be handled"}})");
+    check_signed(got);
+    CHECK(kinds == std::vector<mw::DiagnosticKind>{mw::DiagnosticKind::middleware_unanswered});
+}
