@@ -514,12 +514,14 @@ public:
 
     /// A custom action button is pressed; sends customAction (with the session when open).
     PosStep& custom_action(std::string custom_action_id, std::string button_caption,
-                           std::optional<Decimal> numpad_value = std::nullopt) {
+                           std::optional<Decimal> numpad_value = std::nullopt,
+                           std::optional<bool> long_click = std::nullopt) {
         if (PosStep* busy = refuse_when_busy("customAction")) return *busy;
         CustomActionRequest r;
         r.custom_action.custom_action_id = std::move(custom_action_id);
         r.custom_action.button_caption = std::move(button_caption);
         r.custom_action.numpad_value = numpad_value;
+        r.custom_action.long_click = long_click;
         return send(events::CustomAction::name, EventKind::custom_action, std::move(r));
     }
 
@@ -528,6 +530,49 @@ public:
         if (PosStep* busy = refuse_when_busy("backgroundPoll")) return *busy;
         return send(events::BackgroundPoll::name, EventKind::background_poll,
                     BackgroundPollRequest{});
+    }
+
+    /// Sends any event with `body` as its JSON. Unless `raw`, `event`, `sender` and (while a
+    /// session is open) `session` are filled in where the body lacks them. The reply is
+    /// verified, checked and applied as for the till's own events; dialogs and forms re-send
+    /// the body with `dialog` or `form` added.
+    PosStep& send_event(std::string_view event, nlohmann::json body, bool raw = false) {
+        if (PosStep* busy = refuse_when_busy(event)) return *busy;
+        const EventKind kind = find_event(event);
+        PosStep& step = new_step(event, kind);
+        if (!body.is_object()) body = nlohmann::json::object();
+        if (!raw) {
+            RequestBase base;
+            fill_base(base, event, kind);
+            const nlohmann::json filled = base;
+            for (const char* key : {"event", "sender"}) {
+                if (!body.contains(key) && filled.contains(key)) body[key] = filled[key];
+            }
+            if (!body.contains("session") && session_open_) body["session"] = session_snapshot();
+        }
+        if (!subscribed(event)) {
+            step.status = PosStepStatus::not_subscribed;
+            return step;
+        }
+        Outgoing out;
+        const auto payment = body.find("externalPayment");
+        if (payment != body.end() && payment->is_object()) {
+            const auto id = payment->find("externalPaymentId");
+            if (id != payment->end() && id->is_string()) {
+                out.external_payment_id = id->get<std::string>();
+            }
+        }
+        out.body = [b = std::move(body)](const std::optional<DialogSelection>& d,
+                                         const std::optional<FormSubmission>& f) {
+            if (!d && !f) return b.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+            nlohmann::json copy = b;
+            if (d) copy["dialog"] = *d;
+            if (f) copy["form"] = *f;
+            return copy.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        };
+        out.mode = mode_of(event, kind);
+        drive(step, std::move(out));
+        return step;
     }
 
     // ---- dialogs and forms ------------------------------------------------------------------
@@ -607,6 +652,11 @@ public:
     /// The form waiting for the cashier, or nullptr.
     const Form* open_form() const noexcept {
         return pending_ ? steps_[pending_->step].form() : nullptr;
+    }
+    /// The index in steps() of the step whose dialog or form waits for the cashier.
+    std::optional<std::size_t> waiting_step() const noexcept {
+        if (!pending_) return std::nullopt;
+        return pending_->step;
     }
 
     // ---- external payments ------------------------------------------------------------------
