@@ -30,7 +30,7 @@ trap 'exit 2' HUP INT TERM
 secret='eFc5HrxwLbONJ+EYXrbHB+a9HueYIQzotgKRLRVAfx0='
 sig_decoded='EBFFIb5qPH/teEFmjtwcIj6h80cl+X1DUy62D46tnu8=' # HMAC key: the decoded secret
 sig_raw='pKDrmsKUDJ7QeDwyOMtUcEi9aBl+BTnzxYIHSqjbfk4='     # HMAC key: the secret's text
-usage_line='usage: mplus-webhooks validate --event NAME [--reply] [--strict] [--known-only] [FILE|-]'
+usage_line='usage: mplus-webhooks validate --event NAME [--reply [--request FILE]] [--pos-version V]'
 
 checks=0
 failures=0
@@ -514,9 +514,9 @@ expect_usage_error 'too many arguments'
 # --- simulate (usage; the flows themselves run against the demo middleware in its own test) -----
 
 run "simulate without --url" simulate --secret "$secret" --flow all
-expect_usage_error 'simulate needs --url BASE'
+expect_usage_error 'simulate needs --url URL'
 run "simulate without --flow" simulate --url http://127.0.0.1:9/webhooks --secret "$secret"
-expect_usage_error 'simulate needs --flow NAME'
+expect_usage_error 'simulate needs --scenario FILE... or --flow NAME'
 run "simulate with an unknown flow" simulate --url http://127.0.0.1:9/webhooks --secret "$secret" \
     --flow parking
 expect_usage_error "unknown flow 'parking'"
@@ -530,9 +530,11 @@ expect_err_lacks "$bad_secret"
 run "simulate against nothing" simulate --url http://127.0.0.1:9/webhooks --secret "$secret" \
     --flow ticketing
 expect_rc 1
-expect_out_has '=== flow ticketing: FAILED ==='
+expect_out_has 'FAIL ticketing (flow:ticketing, 1/6 steps'
 expect_out_has '» » » startSession » » »'
-expect_out_has 'some flows did not complete as the POS expects'
+expect_err_has "scenario 'ticketing': step 0 (startSession): startSession: no reply"
+expect_err_has "scenario 'ticketing': step 0 (startSession): /status: missing"
+expect_err_has "scenario 'ticketing': stopped after step 0; 5 steps not run"
 
 # --- summary -------------------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@
 
 #include <mplus/webhooks/dispatcher.hpp>
 #include <mplus/webhooks/simulator.hpp>
-#include <mplus/webhooks/simulator_flows.hpp>
+#include "../../scenarios/demo_flows.hpp"
 #include <mplus/webhooks/timestamp.hpp>
 
 #include <doctest/doctest.h>

@@ -9,7 +9,7 @@
 #include <mplus/webhooks/events.hpp>
 #include <mplus/webhooks/signature.hpp>
 #include <mplus/webhooks/simulator.hpp>
-#include <mplus/webhooks/simulator_flows.hpp>
+#include "../../scenarios/demo_flows.hpp"
 #include <mplus/webhooks/timestamp.hpp>
 
 #include <doctest/doctest.h>

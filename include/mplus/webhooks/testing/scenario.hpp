@@ -12,8 +12,9 @@
 #include <mplus/webhooks/replies.hpp>
 #include <mplus/webhooks/requests.hpp>
 #include <mplus/webhooks/signature.hpp>
-#include <mplus/webhooks/simulator.hpp>
 #include <mplus/webhooks/testing/expect.hpp>
+#include <mplus/webhooks/testing/pos_simulator.hpp>
+#include <mplus/webhooks/testing/transcript.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -657,7 +658,7 @@ public:
         j["lines"] = nlohmann::json::array();
         for (const auto& line : pos.session().lines) {
             nlohmann::json l = line;
-            l["lineTotal"] = decimal_json(detail::line_total(line));
+            l["lineTotal"] = decimal_json(line_total(line));
             l["addedByReply"] = false;
             j["lines"].push_back(std::move(l));
         }
@@ -855,8 +856,10 @@ private:
                   ScenarioStepResult& result) const {
         const ScenarioExchange* reply = step_reply(result);
         if (expect.contains("status")) {
-            const nlohmann::json actual = reply ? nlohmann::json(reply->status) : nlohmann::json();
-            match_json(expect["status"], reply ? &actual : nullptr, "/status", result.failures);
+            const bool answered = reply != nullptr && reply->status != 0;
+            const nlohmann::json actual =
+                answered ? nlohmann::json(reply->status) : nlohmann::json();
+            match_json(expect["status"], answered ? &actual : nullptr, "/status", result.failures);
         }
         if (expect.contains("reply")) {
             std::vector<std::string> ignore = options_.ignore;
@@ -1056,12 +1059,26 @@ private:
         } else if (action == "choose") {
             DialogAnswer answer;
             const nlohmann::json& option = step["option"];
-            const auto add = [&answer](const nlohmann::json& o) {
+            const Dialog* dialog = pos.open_dialog();
+            // A text names the option called so, else the first enabled one containing it.
+            const auto add = [&answer, dialog](const nlohmann::json& o) {
                 if (o.is_number_integer()) {
                     answer.option_ids.push_back(o.get<std::int64_t>());
-                } else if (o.is_string()) {
-                    answer.option_texts.push_back(o.get<std::string>());
+                    return;
                 }
+                const std::string text = o.get<std::string>();
+                if (dialog != nullptr) {
+                    for (const auto& d : dialog->dialog_options) {
+                        if (d.option_name == text) return answer.option_ids.push_back(d.option_id);
+                    }
+                    for (const auto& d : dialog->dialog_options) {
+                        if (!d.disabled.value_or(false) &&
+                            d.option_name.find(text) != std::string::npos) {
+                            return answer.option_ids.push_back(d.option_id);
+                        }
+                    }
+                }
+                answer.option_texts.push_back(text);
             };
             if (option.is_array()) {
                 for (const auto& o : option) add(o);
