@@ -1,8 +1,7 @@
 #!/usr/bin/env python3
 # A small MplusKASSA middleware in Python's standard library, for the scenario tests: it checks
 # each request's X-Mplus-Signature and answers signed (HMAC-SHA256, key: the base64-decoded
-# secret). It prints its port on stdout, then serves 127.0.0.1 until stdin closes or it is
-# killed.
+# secret). It prints its port on stdout, then serves 127.0.0.1 until it is killed.
 # SPDX-License-Identifier: MIT
 #
 # usage: python_middleware.py SECRET
@@ -16,7 +15,7 @@
 #   addSessionLine      article 42 gets a free line "Gift wrap" (lineId gift-<lineId>)
 #   customAction        renames the button to "Pressed <numpadValue>"
 #   startExternalPayment GIFTCARD: started; two polls, then confirmed with a reference
-#   completeSession     a receipt footer with a QR code of the session id
+#   completeSession     a receipt footer with a QR code of the session id and the time
 #   backgroundPoll      polling finished, a customer message
 #   anything else       {}
 import base64
@@ -24,7 +23,7 @@ import hashlib
 import hmac
 import json
 import sys
-import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 KEY = base64.b64decode(sys.argv[1], validate=True)
@@ -103,9 +102,11 @@ def answer(event, request):
                                     "externalTransactionReference": "GC-" + pid[:8]},
                 "polling": {"finished": True}}
     if event == "completeSession":
+        # textAfter differs on every call: a value a replay must be told to ignore.
         return {"receiptFooter": [{"textBefore": "Thank you",
                                    "barcode": {"codeType": "qrcode",
-                                               "code": session.get("sessionId", "")}}]}
+                                               "code": session.get("sessionId", "")},
+                                   "textAfter": "Printed %.6f" % time.time()}]}
     if event == "backgroundPoll":
         return {"polling": {"finished": True}, "message": [{"customerMessage": "Hello"}]}
     return {}
@@ -140,9 +141,7 @@ def main():
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     print(server.server_address[1], flush=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    sys.stdin.read()  # the test closes stdin (or kills the process) to stop the server
-    server.shutdown()
+    server.serve_forever()
 
 
 if __name__ == "__main__":

@@ -59,6 +59,27 @@ inline void check_discount_percentage(const std::optional<ExternalDiscount>& d,
     }
 }
 
+/// The lines of a request's `session` JSON, read one by one: a line the model cannot read
+/// (a request that breaks the protocol itself) still counts with its lineId, so that the
+/// rules about line ids hold for the others.
+inline Session session_lines_of(const nlohmann::json& session) {
+    Session out;
+    const auto lines = session.find("lines");
+    if (lines == session.end() || !lines->is_array()) return out;
+    for (const auto& l : *lines) {
+        Result<SessionLine> line = try_parse<SessionLine>(
+            l.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        if (line.ok()) {
+            out.lines.push_back(std::move(*line));
+        } else if (l.is_object() && l.contains("lineId") && l["lineId"].is_string()) {
+            SessionLine bare;
+            bare.line_id = l["lineId"].get<std::string>();
+            out.lines.push_back(std::move(bare));
+        }
+    }
+    return out;
+}
+
 } // namespace detail
 
 /// Every way `reply` breaks the till's session rules, given the `session` of the request it
@@ -170,12 +191,9 @@ inline ReplyCheck check_reply_against(const Reply& reply, EventKind event,
     if (request.is_object()) {
         const auto s = request.find("session");
         if (s != request.end() && s->is_object()) {
-            Result<Session> session = try_parse<Session>(
-                s->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-            if (session.ok()) {
-                std::vector<Error> more = check_session_rules(reply, *session, settings);
-                check.errors.insert(check.errors.end(), more.begin(), more.end());
-            }
+            const std::vector<Error> more =
+                check_session_rules(reply, detail::session_lines_of(*s), settings);
+            check.errors.insert(check.errors.end(), more.begin(), more.end());
         }
     }
     if (!settings.pos_version.empty()) {
@@ -195,6 +213,19 @@ inline ReplyCheck check_reply_against(const Reply& reply, EventKind event,
     nlohmann::json request = nlohmann::json::parse(request_body, nullptr, false);
     if (request.is_discarded()) request = nlohmann::json::object();
     return check_reply_against(reply, event, request, settings);
+}
+
+/// check_reply_against() with the request's text in a std::string.
+inline ReplyCheck check_reply_against(const Reply& reply, EventKind event,
+                                      const std::string& request_body,
+                                      const SessionRuleSettings& settings = {}) {
+    return check_reply_against(reply, event, std::string_view(request_body), settings);
+}
+
+/// check_reply_against() with the request's text in a C string.
+inline ReplyCheck check_reply_against(const Reply& reply, EventKind event, const char* request_body,
+                                      const SessionRuleSettings& settings = {}) {
+    return check_reply_against(reply, event, std::string_view(request_body), settings);
 }
 
 MPLUS_WEBHOOKS_END_NAMESPACE

@@ -349,12 +349,28 @@ public:
     }
 
     /// Sends any event with `body` as its JSON, completed by complete_request() unless `raw`.
-    /// The reply is verified, checked and applied as for the till's own events; dialogs and
-    /// forms re-send the body with `dialog` or `form` added.
+    /// The reply is verified, checked and applied as for the till's own events. Unless `raw`,
+    /// dialogs and forms wait for an answer (the re-send adds `dialog` or `form` to the body)
+    /// and polling repeats; a raw send is one request (a recorded conversation holds the
+    /// re-sends as requests of their own).
     PosStep& send_event(std::string_view event, nlohmann::json body, bool raw = false) {
         if (PosStep* busy = refuse_when_busy(event)) return *busy;
         const EventKind kind = find_event(event);
         if (!raw) body = complete_request(event, std::move(body));
+        // The session a request carries is the till's session at that moment: the till
+        // adopts it, so that the reply applies to the lines it names.
+        const auto carried = body.is_object() ? body.find("session") : body.end();
+        if (carried != body.end() && carried->is_object()) {
+            Result<Session> session = try_parse<Session>(
+                carried->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+            if (session.ok() && session->session_id != till_.session.session_id) {
+                till_.open_session(session->session_id);
+            }
+            if (session.ok()) {
+                till_.session = std::move(*session);
+                till_.session_open = true;
+            }
+        }
         PosStep& step = new_step(event, kind);
         if (!subscribed(event)) {
             step.status = PosStepStatus::not_subscribed;
@@ -377,6 +393,7 @@ public:
             return copy.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
         };
         out.mode = mode_of(event, kind);
+        out.single = raw;
         drive(step, std::move(out));
         return step;
     }
@@ -671,6 +688,7 @@ private:
         std::size_t rounds = 0;
         PosExchange::Kind next_kind = PosExchange::Kind::event;
         DoneFn done;
+        bool single = false; // one request: no dialog, form or polling round follows
     };
     struct Pending {
         std::size_t step = 0;
@@ -891,6 +909,10 @@ private:
                 if (!deliver(step, ex)) return finish(step, out);
             }
             if (!receive(step, index, out)) return finish(step, out);
+            if (out.single) {
+                step.status = PosStepStatus::ok;
+                return finish(step, out);
+            }
             const Reply& reply = *step.exchanges[index].reply;
             if (reply.dialog) {
                 if (++out.rounds > options_.max_dialog_rounds) {

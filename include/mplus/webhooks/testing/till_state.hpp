@@ -198,6 +198,7 @@ struct TillState {
                const std::vector<SimulatedArticle>& articles) {
         for (const auto& c : reply.line_changes) {
             SessionLine* l = find_line(c.line_id);
+            if (l == nullptr) continue; // checked against the request's session, not this one
             l->external_discount = c.external_discount;
             std::string text = "POS changes line " + detail::quote_text(l->text);
             if (c.external_discount) {
