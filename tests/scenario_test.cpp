@@ -351,6 +351,8 @@ TEST_CASE("ScenarioSession: state(), scenario() that replays, reset()") {
     CHECK(s["dialogOpen"] == true);
     CHECK(s["dialog"]["dialogOptions"][0]["optionName"] == "Four");
     CHECK(s["lines"][0]["text"] == "Cup");
+    CHECK(s["lines"][0]["addedByReply"] == false);
+    CHECK(s["lines"][0]["lineTotal"] == 5);
     CHECK(s["total"] == 5);
     CHECK(s["branchNumber"] == 9);
     for (const char* key : {"form", "messages", "customerMessages", "barcode", "openUrl",

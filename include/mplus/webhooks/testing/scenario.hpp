@@ -659,7 +659,7 @@ public:
         for (const auto& line : pos.session().lines) {
             nlohmann::json l = line;
             l["lineTotal"] = decimal_json(line_total(line));
-            l["addedByReply"] = false;
+            l["addedByReply"] = pos.till().added_by_replies.count(line.line_id) != 0;
             j["lines"].push_back(std::move(l));
         }
         j["total"] = decimal_json(pos.total());
