@@ -1,9 +1,9 @@
 // Tests of the POS simulator: requests, dialog and form re-sends, polling, the external-payment
 // protocol, error requests, reply signatures, the session model, transcripts and the flows.
 // SPDX-License-Identifier: MIT
+#include "../examples/scenarios/demo_flows.hpp"
 #include <mplus/webhooks/dispatcher.hpp>
 #include <mplus/webhooks/simulator.hpp>
-#include <mplus/webhooks/simulator_flows.hpp>
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -753,7 +753,7 @@ TEST_CASE("PosSimulator: each reply object changes the session model as the POS 
     REQUIRE(line->external_discount);
     CHECK(line->external_discount->discount_id == "v1");
     // 7.00 - 10 % of 3.50 (0.35) - 0.20 = 6.45, plus the bag 0.50.
-    CHECK(mw::detail::line_total(*line) == Decimal::from_units(645, 2));
+    CHECK(mw::line_total(*line) == Decimal::from_units(645, 2));
     REQUIRE(pos.session().lines.size() == 3);
     const mw::SessionLine& added = pos.session().lines[1];
     CHECK(added.line_id.size() == 36);

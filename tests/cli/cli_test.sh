@@ -30,7 +30,7 @@ trap 'exit 2' HUP INT TERM
 secret='eFc5HrxwLbONJ+EYXrbHB+a9HueYIQzotgKRLRVAfx0='
 sig_decoded='EBFFIb5qPH/teEFmjtwcIj6h80cl+X1DUy62D46tnu8=' # HMAC key: the decoded secret
 sig_raw='pKDrmsKUDJ7QeDwyOMtUcEi9aBl+BTnzxYIHSqjbfk4='     # HMAC key: the secret's text
-usage_line='usage: mplus-webhooks validate --event NAME [--reply] [--strict] [--known-only] [FILE|-]'
+usage_line='usage: mplus-webhooks validate --event NAME [--reply [--request FILE]] [--pos-version V]'
 
 checks=0
 failures=0
@@ -416,6 +416,44 @@ checks=$((checks + 1))
 [ -n "$version" ] || fail "no MPLUS_WEBHOOKS_VERSION_STRING in config.hpp"
 expect_out_is "$version"
 
+# --- validate: the till's session rules and POS version gates -----------------------------------
+
+cat >"$work/request.json" <<'JSON'
+{"event": {"eventBlocking": true, "eventCounter": 1, "eventTimestamp": "2024-06-01T10:00:00.000+02:00"},
+ "sender": {"branchNumber": 1, "workplaceNumber": 1},
+ "session": {"sessionId": "s1", "lines": [{"lineId": "L1", "text": "Tea", "priceIncl": 4.5, "quantity": 1}]},
+ "addSessionLine": {"line": {"lineId": "L1", "text": "Tea", "priceIncl": 4.5, "quantity": 1}}}
+JSON
+printf '{"lineChanges":[{"lineId":"L9","externalDiscount":{"discountId":"d","discountPercentage":150}}],"lineAdditions":[{"lineId":"L1","text":"x","priceIncl":1}]}' >"$work/reply.json"
+run "validate a reply against its request" validate --event addSessionLine --reply \
+    --request "$work/request.json" "$work/reply.json"
+expect_problems
+expect_err_line '/lineChanges/0/lineId: no line L9 (INVALID_LINE_ID)'
+expect_err_line '/lineAdditions/0/lineId: line L1 already exists (LINE_ID_ALREADY_EXISTS)'
+run "validate the same reply without its request" validate --event addSessionLine --reply \
+    "$work/reply.json"
+expect_rc 0
+printf '{"lineChanges":[{"lineId":"L1","externalDiscount":{"discountId":"d","discountPercentage":150}}]}' >"$work/reply.json"
+run "validate a discount percentage" validate --event addSessionLine --reply \
+    --request "$work/request.json" "$work/reply.json"
+expect_problems
+expect_err_line '/lineChanges/0/externalDiscount/discountPercentage: a discount percentage goes from 0 to 100, not 150 (INVALID_DISCOUNT_PERCENTAGE)'
+printf '{"openUrl":{"url":"https://example.com"},"lockSession":true}' >"$work/reply.json"
+run "validate with a POS version" validate --event scanCode --reply --pos-version 47.2 \
+    "$work/reply.json"
+expect_rc 1
+expect_out_empty
+expect_err_line '/openUrl: needs MplusKASSA 48.0.0 (the till runs 47.2.0)'
+run "validate with a recent POS version" validate --event scanCode --reply --pos-version 59.3.4 \
+    "$work/reply.json"
+expect_rc 0
+run "validate with a bad POS version" validate --event scanCode --reply --pos-version new \
+    "$work/reply.json"
+expect_usage_error '--pos-version needs a version like 57.0.0'
+run "validate --request without --reply" validate --event scanCode --request "$work/request.json" \
+    "$work/reply.json"
+expect_usage_error '--request goes with --reply'
+
 # --- sign ----------------------------------------------------------------------------------------
 
 printf 'test' >"$work/test.txt"
@@ -514,9 +552,9 @@ expect_usage_error 'too many arguments'
 # --- simulate (usage; the flows themselves run against the demo middleware in its own test) -----
 
 run "simulate without --url" simulate --secret "$secret" --flow all
-expect_usage_error 'simulate needs --url BASE'
+expect_usage_error 'simulate needs --url URL'
 run "simulate without --flow" simulate --url http://127.0.0.1:9/webhooks --secret "$secret"
-expect_usage_error 'simulate needs --flow NAME'
+expect_usage_error 'simulate needs --scenario FILE... or --flow NAME'
 run "simulate with an unknown flow" simulate --url http://127.0.0.1:9/webhooks --secret "$secret" \
     --flow parking
 expect_usage_error "unknown flow 'parking'"
@@ -530,9 +568,11 @@ expect_err_lacks "$bad_secret"
 run "simulate against nothing" simulate --url http://127.0.0.1:9/webhooks --secret "$secret" \
     --flow ticketing
 expect_rc 1
-expect_out_has '=== flow ticketing: FAILED ==='
+expect_out_has 'FAIL ticketing (flow:ticketing, 1/6 steps'
 expect_out_has '» » » startSession » » »'
-expect_out_has 'some flows did not complete as the POS expects'
+expect_err_has "scenario 'ticketing': step 0 (startSession): startSession: no reply"
+expect_err_has "scenario 'ticketing': step 0 (startSession): /status: missing"
+expect_err_has "scenario 'ticketing': stopped after step 0; 5 steps not run"
 
 # --- summary -------------------------------------------------------------------------------------
 

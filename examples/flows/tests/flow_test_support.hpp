@@ -5,12 +5,12 @@
 
 #include "../../../tests/support/server_process.hpp"
 
+#include "../../scenarios/demo_flows.hpp"
 #include "../demo_middleware.hpp"
 #include "../sqlite_store.hpp"
 
 #include <mplus/webhooks/dispatcher.hpp>
 #include <mplus/webhooks/simulator.hpp>
-#include <mplus/webhooks/simulator_flows.hpp>
 #include <mplus/webhooks/timestamp.hpp>
 
 #include <doctest/doctest.h>

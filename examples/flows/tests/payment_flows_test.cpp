@@ -1,5 +1,6 @@
 // Tests of the payment flows: cash machine (CASH_MACHINE) and book on reservation (RESERVATION).
 // SPDX-License-Identifier: MIT
+#include "../../scenarios/demo_flows.hpp"
 #include "../cash_machine.hpp"
 #include "../reservation.hpp"
 #include "../sqlite_store.hpp"
@@ -9,7 +10,6 @@
 #include <mplus/webhooks/events.hpp>
 #include <mplus/webhooks/signature.hpp>
 #include <mplus/webhooks/simulator.hpp>
-#include <mplus/webhooks/simulator_flows.hpp>
 #include <mplus/webhooks/timestamp.hpp>
 
 #include <doctest/doctest.h>

@@ -1,11 +1,11 @@
-// The four seed flows (ticketing, cash machine, reservation, loyalty) as POS simulator scripts:
-// what a till does, and what it expects back from a middleware that follows the conventions.
+// The four demo flows (ticketing, cash machine, reservation, loyalty) as POS simulator scripts
+// in C++: what a till does, and what it expects back from the demo middleware.
 // SPDX-License-Identifier: MIT
 #pragma once
 
 #include <mplus/webhooks/config.hpp>
 #include <mplus/webhooks/decimal.hpp>
-#include <mplus/webhooks/simulator.hpp>
+#include <mplus/webhooks/testing/pos_simulator.hpp>
 
 #include <array>
 #include <chrono>
@@ -33,6 +33,11 @@ inline constexpr std::array<std::string_view, 4> flow_names = {"ticketing", "cas
                                                                "reservation", "loyalty"};
 
 namespace detail {
+
+/// `"text"` in double quotes, for problem texts.
+inline std::string quoted(std::string_view text) {
+    return "\"" + std::string(text) + "\"";
+}
 
 /// Collects the problems of one flow.
 class FlowCheck {
@@ -132,9 +137,9 @@ inline void ticketing_add(PosSimulator& pos, FlowCheck& check, std::int64_t arti
     }
     const std::string slot_name = slot->option_name;
     const PosStep& chosen = pos.choose(slot->option_id);
-    check.step_ok(chosen, what + ": choose " + detail::quote_text(slot_name));
+    check.step_ok(chosen, what + ": choose " + detail::quoted(slot_name));
     check.expect(pos.open_dialog() == nullptr,
-                 what + ": another dialog after choosing " + detail::quote_text(slot_name));
+                 what + ": another dialog after choosing " + detail::quoted(slot_name));
     bool renamed = false;
     bool present = false;
     for (const auto& l : pos.session().lines) {
@@ -144,8 +149,8 @@ inline void ticketing_add(PosSimulator& pos, FlowCheck& check, std::int64_t arti
         }
     }
     if (check.expect(present, what + ": the ticket line is gone after choosing a slot")) {
-        check.expect(renamed, what + ": the line's text still is " + detail::quote_text(text) +
-                                  ", not the chosen slot " + detail::quote_text(slot_name));
+        check.expect(renamed, what + ": the line's text still is " + detail::quoted(text) +
+                                  ", not the chosen slot " + detail::quoted(slot_name));
     }
 }
 
@@ -347,7 +352,7 @@ inline FlowResult run_flow(PosSimulator& pos, std::string_view flow_name) {
             result.flows.push_back(std::move(one));
         }
     } else {
-        result.problems.push_back("unknown flow " + detail::quote_text(flow_name) +
+        result.problems.push_back("unknown flow " + detail::quoted(flow_name) +
                                   " (ticketing, cash-machine, reservation, loyalty or all)");
     }
     result.end_step = pos.steps().size();
