@@ -390,7 +390,8 @@ public:
                 if (m.is_string()) s.messages.push_back(m.get<std::string>());
             }
         }
-        if (doc.contains("final_amount")) s.final_amount = Decimal::parse(text(doc, "final_amount"));
+        if (doc.contains("final_amount"))
+            s.final_amount = Decimal::parse(text(doc, "final_amount"));
         s.external_transaction_reference = text(doc, "reference");
         if (doc.contains("card_type")) s.card_type = text(doc, "card_type");
         if (doc.contains("terminal_id")) s.terminal_id = text(doc, "terminal_id");
@@ -399,7 +400,8 @@ public:
                 ReceiptText rt;
                 rt.text = text(t, "text");
                 if (t.contains("type")) rt.type = text(t, "type");
-                if (const auto rs = t.find("requires_signature"); rs != t.end() && rs->is_boolean()) {
+                if (const auto rs = t.find("requires_signature");
+                    rs != t.end() && rs->is_boolean()) {
                     rt.requires_signature = rs->get<bool>();
                 }
                 s.receipt_texts.push_back(std::move(rt));

@@ -1,5 +1,5 @@
-// A Store in PostgreSQL through libpq, shared by many instances (target mplus_webhooks::postgresql).
-// SPDX-License-Identifier: MIT
+// A Store in PostgreSQL through libpq, shared by many instances (target
+// mplus_webhooks::postgresql). SPDX-License-Identifier: MIT
 #pragma once
 
 #include <mplus/webhooks/config.hpp>
@@ -165,9 +165,9 @@ private:
                              " WHERE tbl = $1 AND key = $2");
         }
         std::vector<Row> list(std::string_view table) override {
-            return rows(store.params({std::string(table)},
-                                     "SELECT key, doc FROM " + quoted(store.options_.table) +
-                                         " WHERE tbl = $1 ORDER BY key"));
+            return rows(store.params({std::string(table)}, "SELECT key, doc FROM " +
+                                                               quoted(store.options_.table) +
+                                                               " WHERE tbl = $1 ORDER BY key"));
         }
         std::vector<Row> list_prefix(std::string_view table, std::string_view prefix) override {
             // A range on the primary key, compared as bytes (collation "C").
@@ -203,14 +203,13 @@ private:
     }
 
     /// Runs `sql` with text parameters `values` on the transaction connection.
-    std::unique_ptr<Result> params(const std::vector<std::string>& values,
-                                   const std::string& sql) {
+    std::unique_ptr<Result> params(const std::vector<std::string>& values, const std::string& sql) {
         std::vector<const char*> ptrs;
         ptrs.reserve(values.size());
         for (const auto& v : values) ptrs.push_back(v.c_str());
-        auto r = std::make_unique<Result>(PQexecParams(conn_, sql.c_str(),
-                                                       static_cast<int>(ptrs.size()), nullptr,
-                                                       ptrs.data(), nullptr, nullptr, 0));
+        auto r =
+            std::make_unique<Result>(PQexecParams(conn_, sql.c_str(), static_cast<int>(ptrs.size()),
+                                                  nullptr, ptrs.data(), nullptr, nullptr, 0));
         r->check(conn_);
         return r;
     }

@@ -121,8 +121,7 @@ private:
             st.bind(1, table);
             return rows(st);
         }
-        std::vector<Row>
-        list_prefix(std::string_view table, std::string_view prefix) override {
+        std::vector<Row> list_prefix(std::string_view table, std::string_view prefix) override {
             // A range on the primary key (tbl, key), compared as bytes (BINARY collation):
             // from `prefix` up to `prefix` with its last byte raised by one.
             std::string end(prefix);

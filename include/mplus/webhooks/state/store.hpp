@@ -131,6 +131,25 @@ inline nlohmann::json parse_document(const std::string& text) {
     return doc;
 }
 
+/// A stable 128-bit fingerprint of `bytes` as 32 hex digits (two FNV-1a hashes): the same on
+/// every instance and every run, unlike std::hash. Not for secrets.
+inline std::string fingerprint(std::string_view bytes) {
+    std::uint64_t a = 0xcbf29ce484222325ULL;
+    std::uint64_t b = 0x84222325cbf29ce4ULL;
+    for (const char c : bytes) {
+        const auto u = static_cast<std::uint64_t>(static_cast<unsigned char>(c));
+        a = (a ^ u) * 0x100000001b3ULL;
+        b = (b ^ (u + 0x9eU)) * 0x100000001b3ULL;
+    }
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out(32, '0');
+    for (std::size_t i = 0; i < 16; ++i) {
+        out[i] = hex[(a >> (60 - 4 * i)) & 0xFU];
+        out[16 + i] = hex[(b >> (60 - 4 * i)) & 0xFU];
+    }
+    return out;
+}
+
 } // namespace detail
 
 /// Waits for notifications of one topic. Created by Store::subscribe before reading the state
@@ -235,7 +254,8 @@ private:
         }
         void put(std::string_view table, std::string_view key, const nlohmann::json& doc) override {
             auto t = tables.find(table);
-            if (t == tables.end()) t = tables.emplace(std::string(table), Tables::mapped_type{}).first;
+            if (t == tables.end())
+                t = tables.emplace(std::string(table), Tables::mapped_type{}).first;
             t->second[std::string(key)] = doc;
         }
         void erase(std::string_view table, std::string_view key) override {
