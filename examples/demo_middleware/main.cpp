@@ -8,16 +8,21 @@
 // Listens on 127.0.0.1 only; POST /webhooks/<eventName>. The state lives in DIR/demo.sqlite
 // (DIR defaults to ./mplus-demo-data and is created), so a middleware killed at any point
 // restarts where it was; --store sqlite:PATH or postgresql://... puts it elsewhere (several
-// instances may share one PostgreSQL database). --now fixes the clock (and the till's UTC offset),
-// so the ticket slots offered are predictable. SIGINT or SIGTERM stops it (exit status 0).
+// instances may share one PostgreSQL database). Repeated events are answered from the store
+// (the dedupe guard). GET /metrics gives Prometheus text. --now fixes the clock (and the till's
+// UTC offset), so the ticket slots offered are predictable. SIGINT or SIGTERM stops it (exit
+// status 0).
 #include "../common/handlers.hpp"
 #include "../common/httplib_glue.hpp"
 #include "../common/options.hpp"
 #include "../common/stop_signals.hpp"
 #include "../flows/demo_middleware.hpp"
 #include "../flows/open_store.hpp"
+#include "../flows/prometheus_metrics.hpp"
 
 #include <mplus/webhooks/dispatcher.hpp>
+#include <mplus/webhooks/state/dedupe.hpp>
+#include <mplus/webhooks/state/dedupe_middleware.hpp>
 #include <mplus/webhooks/timestamp.hpp>
 
 #include <httplib.h>
@@ -150,6 +155,16 @@ int main(int argc, char** argv) {
         };
         env.utc_offset_minutes = local_offset_minutes();
     }
+    // Repeated events get their first reply from the store; a repeat of a request lost with a
+    // killed instance waits only briefly for it before it is handled again (the flows are
+    // idempotent).
+    mplus::webhooks::state::DedupeOptions dedupe_options;
+    dedupe_options.in_flight_wait = std::chrono::seconds(2);
+    mplus::webhooks::state::DedupeGuard dedupe(*store, dedupe_options);
+    mplus_demo::PrometheusMetrics metrics;
+    metrics.attach(dispatcher, [&dedupe] { return dedupe.hits(); });
+    dispatcher.use(mplus::webhooks::state::dedupe_middleware(dedupe));
+
     std::optional<mplus_demo::DemoMiddleware> middleware;
     try {
         middleware.emplace(env);
@@ -163,6 +178,9 @@ int main(int argc, char** argv) {
     // pollExternalPayment is a long poll that holds a thread for up to about 25 s: keep
     // enough threads for a few tills polling while others sell.
     example::prepare_server(server, 32);
+    server.Get("/metrics", [&metrics](const httplib::Request&, httplib::Response& res) {
+        res.set_content(metrics.text(), "text/plain; version=0.0.4");
+    });
     server.Post("/webhooks/.*", [&dispatcher](const httplib::Request& req, httplib::Response& res) {
         example::to_httplib_response(dispatcher.handle(example::to_http_request(req)), res);
     });
