@@ -255,7 +255,7 @@ TEST_CASE("demo server: SIGKILL in the middle of a cash payment and a booking, r
     });
 }
 
-TEST_CASE("demo server: a repeated event is answered from the store; /metrics counts it") {
+TEST_CASE("demo server: a repeated event is answered from the store, and /metrics counts it") {
     TempDir data;
     Server server(data.path().string());
     int port = server.port();
