@@ -132,7 +132,7 @@ TEST_CASE("dedupe middleware: dialog re-sends, polling repeats and error request
     CHECK(f.guard.hits() == 0);
 }
 
-TEST_CASE("dedupe middleware: a failed handler is not replayed; its repeat runs again") {
+TEST_CASE("dedupe middleware: a failed handler is not replayed, its repeat runs again") {
     Fixture f;
     f.fail = true;
     const mw::HttpResponse failed = f.dispatcher.handle(scan("i-1", 1, "A"));
