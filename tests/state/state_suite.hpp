@@ -622,6 +622,36 @@ TEST_CASE_TEMPLATE_DEFINE("dedupe: a repeat of a request in flight waits for its
     CHECK(guard.admit("completeSession", body).kind == st::Admission::Kind::fresh);
 }
 
+TEST_CASE_TEMPLATE_DEFINE("dedupe: expiry reads only the minutes that ran out", B, dedupe_expiry) {
+    B backend;
+    auto store = backend.open();
+    ManualClock clock;
+    st::DedupeOptions o;
+    o.clock = clock.clock();
+    o.ttl = milliseconds(180000);
+    o.expire_every = 0;
+    st::DedupeGuard guard(*store, o);
+    const auto record = [&](int counter) {
+        const st::Admission a = guard.admit("scanCode", event_body("i-9", counter));
+        REQUIRE(a.kind == st::Admission::Kind::fresh);
+        guard.record(a, mw::HttpResponse{});
+    };
+    record(1);
+    clock.advance(milliseconds(120000));
+    record(2);
+    clock.advance(milliseconds(120000));
+    record(3);
+    CHECK(guard.expire() == 1); // the first run reads the whole index
+    CHECK(guard.admit("scanCode", event_body("i-9", 2)).kind == st::Admission::Kind::repeat);
+    clock.advance(milliseconds(120000));
+    CHECK(guard.expire() == 1); // then only the minutes since
+    CHECK(guard.admit("scanCode", event_body("i-9", 3)).kind == st::Admission::Kind::repeat);
+    clock.advance(milliseconds(600000));
+    CHECK(guard.expire() == 1); // counter 3
+    CHECK(store->with([](st::Transaction& tx) { return tx.list("dedupe"); }).empty());
+    CHECK(store->with([](st::Transaction& tx) { return tx.list("dedupe_by_minute"); }).empty());
+}
+
 } // namespace state_suite
 
 /// Runs the whole suite against `Backend`.
@@ -646,5 +676,6 @@ TEST_CASE_TEMPLATE_DEFINE("dedupe: a repeat of a request in flight waits for its
     TEST_CASE_TEMPLATE_INVOKE(dedupe_repeat, Backend);                                             \
     TEST_CASE_TEMPLATE_INVOKE(dedupe_pass, Backend);                                               \
     TEST_CASE_TEMPLATE_INVOKE(dedupe_in_flight, Backend);                                          \
+    TEST_CASE_TEMPLATE_INVOKE(dedupe_expiry, Backend);                                             \
     }                                                                                              \
     static_assert(true, "")

@@ -22,7 +22,8 @@ namespace state {
 
 /// Settings of DedupeGuard.
 struct DedupeOptions {
-    /// The store table of the replies, by `<instanceId>/<eventCounter>`.
+    /// The store table of the replies, by `<instanceId>/<eventCounter>` (with
+    /// `<table>_by_minute` and `<table>_meta` for their expiry).
     std::string table = "dedupe";
     /// How long a reply is kept for repeats.
     std::chrono::milliseconds ttl{std::chrono::minutes(10)};
@@ -49,6 +50,7 @@ struct Admission {
     Kind kind = Kind::pass;
     std::string key;                   ///< `<instanceId>/<eventCounter>`; "" for pass
     std::string digest;                ///< the fingerprint of event and body
+    std::int64_t admitted_at = 0;      ///< fresh: when it was admitted (Unix milliseconds)
     std::optional<HttpResponse> reply; ///< repeat: the first reply
 };
 
@@ -67,7 +69,8 @@ class DedupeGuard {
 public:
     /// The guard on `store` with `options`.
     explicit DedupeGuard(Store& store, DedupeOptions options = {})
-        : store_(store), options_(std::move(options)) {}
+        : store_(store), options_(std::move(options)), index_(options_.table + "_by_minute"),
+          meta_(options_.table + "_meta") {}
 
     /// Decides about a request for `event_name` with `body`.
     Admission admit(std::string_view event_name, std::string_view body) {
@@ -117,8 +120,10 @@ public:
                     }
                 }
                 a.kind = Admission::Kind::fresh;
+                a.admitted_at = now;
                 tx.put(options_.table, a.key,
                        {{"digest", a.digest}, {"state", "running"}, {"started_at", now}});
+                tx.put(index_, index_key(now, a.key), {{"at", now}});
             });
             if (!in_flight) break;
             const auto t = std::chrono::steady_clock::now();
@@ -145,7 +150,7 @@ public:
             tx.put(options_.table, a.key,
                    {{"digest", a.digest},
                     {"state", "done"},
-                    {"started_at", options_.clock()},
+                    {"started_at", a.admitted_at},
                     {"status", response.status},
                     {"headers", std::move(headers)},
                     {"body", response.body}});
@@ -166,15 +171,39 @@ public:
     }
 
     /// Forgets the replies older than ttl; returns how many.
+    ///
+    /// Records are indexed by the minute they were admitted in (`<table>_by_minute`), so an
+    /// expiry reads only the minutes that ran out since the last one, not the whole table.
     std::size_t expire() {
         const std::int64_t limit = options_.clock() - options_.ttl.count();
+        const std::int64_t last = minute_of(limit);
         return store_.with([&](Transaction& tx) {
-            std::size_t n = 0;
-            for (const auto& row : tx.list(options_.table)) {
-                if (number(row.second, "started_at") > limit) continue;
-                tx.erase(options_.table, row.first);
-                ++n;
+            std::vector<Row> rows;
+            const auto meta = tx.get(meta_, "expired");
+            const std::int64_t from = meta ? number(*meta, "through") + 1 : last;
+            if (!meta || last - from > max_minutes_per_expiry) {
+                rows = tx.list(index_); // first run, or a clock jump: one full pass
+            } else {
+                for (std::int64_t m = from; m <= last; ++m) {
+                    for (auto& row : tx.list_prefix(index_, minute_key(m))) {
+                        rows.push_back(std::move(row));
+                    }
+                }
             }
+            std::size_t n = 0;
+            for (const auto& row : rows) {
+                const std::int64_t at = number(row.second, "at");
+                if (at > limit) continue;
+                tx.erase(index_, row.first);
+                const std::string key = row.first.substr(minute_key(0).size());
+                const auto doc = tx.get(options_.table, key);
+                // A newer request under the same key (a counter reset) has its own index row.
+                if (doc && number(*doc, "started_at") == at) {
+                    tx.erase(options_.table, key);
+                    ++n;
+                }
+            }
+            tx.put(meta_, "expired", {{"through", last - 1}});
             return n;
         });
     }
@@ -186,6 +215,21 @@ public:
     static std::string topic(std::string_view key) { return "dedupe/" + std::string(key); }
 
 private:
+    /// More minutes than this since the last expiry (a clock jump): one full pass instead.
+    static constexpr std::int64_t max_minutes_per_expiry = 100000;
+
+    static std::int64_t minute_of(std::int64_t unix_millis) {
+        return unix_millis >= 0 ? unix_millis / 60000 : 0;
+    }
+    /// `minute` as a fixed-width prefix, so that index keys sort by time.
+    static std::string minute_key(std::int64_t minute) {
+        std::string digits = std::to_string(minute);
+        return std::string(digits.size() < 12 ? 12 - digits.size() : 0, '0') + digits + "/";
+    }
+    static std::string index_key(std::int64_t unix_millis, const std::string& key) {
+        return minute_key(minute_of(unix_millis)) + key;
+    }
+
     static std::string text(const nlohmann::json& doc, const char* key) {
         const auto it = doc.find(key);
         return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
@@ -210,6 +254,8 @@ private:
 
     Store& store_;
     DedupeOptions options_;
+    std::string index_;
+    std::string meta_;
     std::atomic<std::uint64_t> hits_{0};
     std::atomic<std::uint64_t> fresh_{0};
 };
