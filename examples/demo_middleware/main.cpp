@@ -3,13 +3,14 @@
 // SPDX-License-Identifier: MIT
 //
 //   mplus-demo-middleware --port N --secret BASE64 [--subscription-id ID] [--data DIR]
-//                         [--store URL] [--now ISO-8601]
+//                         [--store URL] [--dedupe] [--now ISO-8601]
 //
 // Listens on 127.0.0.1 only; POST /webhooks/<eventName>. The state lives in DIR/demo.sqlite
 // (DIR defaults to ./mplus-demo-data and is created), so a middleware killed at any point
 // restarts where it was; --store sqlite:PATH or postgresql://... puts it elsewhere (several
-// instances may share one PostgreSQL database). Repeated events are answered from the store
-// (the dedupe guard). GET /metrics gives Prometheus text. --now fixes the clock (and the till's
+// instances may share one PostgreSQL database). --dedupe answers repeated events from the store
+// (the dedupe guard; it costs two more store transactions per request, and the flows are
+// idempotent without it). GET /metrics gives Prometheus text. --now fixes the clock (and the till's
 // UTC offset), so the ticket slots offered are predictable. SIGINT or SIGTERM stops it (exit
 // status 0).
 #include "../common/handlers.hpp"
@@ -50,15 +51,17 @@ namespace {
 struct DemoOptions {
     std::string data_dir = "./mplus-demo-data";
     std::string store_url; ///< "" : sqlite:<data_dir>/demo.sqlite
+    bool dedupe = false;   ///< the dedupe guard as middleware
     std::optional<mplus::webhooks::Timestamp> now;
 };
 
 [[noreturn]] void demo_usage(const char* program, const std::string& problem) {
     std::fprintf(stderr,
                  "%s: %s\nusage: %s --port N --secret BASE64 [--subscription-id ID] "
-                 "[--data DIR] [--store URL] [--now ISO-8601]\n"
+                 "[--data DIR] [--store URL] [--dedupe] [--now ISO-8601]\n"
                  "  --data DIR      where the SQLite state lives (default ./mplus-demo-data)\n"
                  "  --store URL     sqlite:PATH (default DIR/demo.sqlite) or postgresql://...\n"
+                 "  --dedupe        answer repeated events from the store (dedupe guard)\n"
                  "  --now TIME      fixed clock, e.g. 2024-05-01T10:15:00+02:00\n",
                  program, problem.c_str(), program);
     std::exit(2);
@@ -70,6 +73,10 @@ DemoOptions take_demo_options(int& argc, char** argv) {
     int out = 1;
     for (int i = 1; i < argc; ++i) {
         const std::string_view arg = argv[i];
+        if (arg == "--dedupe") {
+            demo.dedupe = true;
+            continue;
+        }
         if (arg == "--data" || arg == "--now" || arg == "--store") {
             if (i + 1 >= argc) demo_usage(argv[0], "missing value after " + std::string(arg));
             const std::string value = argv[++i];
@@ -160,10 +167,11 @@ int main(int argc, char** argv) {
     // idempotent).
     mplus::webhooks::state::DedupeOptions dedupe_options;
     dedupe_options.in_flight_wait = std::chrono::seconds(2);
-    mplus::webhooks::state::DedupeGuard dedupe(*store, dedupe_options);
+    std::optional<mplus::webhooks::state::DedupeGuard> dedupe;
+    if (demo.dedupe) dedupe.emplace(*store, dedupe_options);
     mplus_demo::PrometheusMetrics metrics;
-    metrics.attach(dispatcher, [&dedupe] { return dedupe.hits(); });
-    dispatcher.use(mplus::webhooks::state::dedupe_middleware(dedupe));
+    metrics.attach(dispatcher, [&dedupe] { return dedupe ? dedupe->hits() : 0; });
+    if (dedupe) dispatcher.use(mplus::webhooks::state::dedupe_middleware(*dedupe));
 
     std::optional<mplus_demo::DemoMiddleware> middleware;
     try {

@@ -257,7 +257,9 @@ TEST_CASE("demo server: SIGKILL in the middle of a cash payment and a booking, r
 
 TEST_CASE("demo server: a repeated event is answered from the store, and /metrics counts it") {
     TempDir data;
-    Server server(data.path().string());
+    test_support::ServerProcess server({MPLUS_DEMO_SERVER, "--port", "0", "--secret", secret,
+                                        "--data", data.path().string(), "--now", now_text,
+                                        "--dedupe"});
     int port = server.port();
     const mw::PosTransport send = http_transport(&port);
     const std::string body =
