@@ -30,6 +30,18 @@ if(TARGET mplus_webhooks_openssl)
             DESTINATION "${MPLUS_WEBHOOKS_INSTALL_CMAKEDIR}")
 endif()
 
+# The stores of the state helpers, each in its own export file too (components sqlite and
+# postgresql), loaded only when the consumer has SQLite3 or libpq.
+foreach(_mplus_webhooks_store IN ITEMS sqlite postgresql)
+    if(TARGET mplus_webhooks_${_mplus_webhooks_store})
+        install(TARGETS mplus_webhooks_${_mplus_webhooks_store}
+                EXPORT mplus_webhooks_${_mplus_webhooks_store}Targets)
+        install(EXPORT mplus_webhooks_${_mplus_webhooks_store}Targets
+                NAMESPACE mplus_webhooks::
+                DESTINATION "${MPLUS_WEBHOOKS_INSTALL_CMAKEDIR}")
+    endif()
+endforeach()
+
 configure_package_config_file(
     "${PROJECT_SOURCE_DIR}/cmake/mplus_webhooksConfig.cmake.in"
     "${PROJECT_BINARY_DIR}/mplus_webhooksConfig.cmake"

@@ -34,7 +34,9 @@ cleanup() {
 trap cleanup EXIT
 
 step "start the demo middleware on 127.0.0.1 (data in $work, now $now)"
-"$server" --port 0 --secret "$secret" --data "$work/data" --now "$now" >"$work/server.log" 2>&1 &
+# MPLUS_DEMO_STORE (e.g. postgresql://...) replaces the SQLite file of the data folder.
+"$server" --port 0 --secret "$secret" --data "$work/data" ${MPLUS_DEMO_STORE:+--store "$MPLUS_DEMO_STORE"} \
+    --now "$now" >"$work/server.log" 2>&1 &
 pid=$!
 url=""
 for _ in $(seq 1 100); do

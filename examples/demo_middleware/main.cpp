@@ -3,20 +3,27 @@
 // SPDX-License-Identifier: MIT
 //
 //   mplus-demo-middleware --port N --secret BASE64 [--subscription-id ID] [--data DIR]
-//                         [--now ISO-8601]
+//                         [--store URL] [--dedupe] [--now ISO-8601]
 //
 // Listens on 127.0.0.1 only; POST /webhooks/<eventName>. The state lives in DIR/demo.sqlite
 // (DIR defaults to ./mplus-demo-data and is created), so a middleware killed at any point
-// restarts where it was. --now fixes the clock (and the till's UTC offset), so the ticket
-// slots offered are predictable. SIGINT or SIGTERM stops it (exit status 0).
+// restarts where it was; --store sqlite:PATH or postgresql://... puts it elsewhere (several
+// instances may share one PostgreSQL database). --dedupe answers repeated events from the store
+// (the dedupe guard; it costs two more store transactions per request, and the flows are
+// idempotent without it). GET /metrics gives Prometheus text. --now fixes the clock (and the till's
+// UTC offset), so the ticket slots offered are predictable. SIGINT or SIGTERM stops it (exit
+// status 0).
 #include "../common/handlers.hpp"
 #include "../common/httplib_glue.hpp"
 #include "../common/options.hpp"
 #include "../common/stop_signals.hpp"
 #include "../flows/demo_middleware.hpp"
-#include "../flows/sqlite_store.hpp"
+#include "../flows/open_store.hpp"
+#include "../flows/prometheus_metrics.hpp"
 
 #include <mplus/webhooks/dispatcher.hpp>
+#include <mplus/webhooks/state/dedupe.hpp>
+#include <mplus/webhooks/state/dedupe_middleware.hpp>
 #include <mplus/webhooks/timestamp.hpp>
 
 #include <httplib.h>
@@ -29,6 +36,7 @@
 #include <ctime>
 #include <exception>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <pthread.h>
 #include <string>
@@ -42,14 +50,18 @@ namespace {
 /// The options only this program has; the shared ones are left for example::parse_options.
 struct DemoOptions {
     std::string data_dir = "./mplus-demo-data";
+    std::string store_url; ///< "" : sqlite:<data_dir>/demo.sqlite
+    bool dedupe = false;   ///< the dedupe guard as middleware
     std::optional<mplus::webhooks::Timestamp> now;
 };
 
 [[noreturn]] void demo_usage(const char* program, const std::string& problem) {
     std::fprintf(stderr,
                  "%s: %s\nusage: %s --port N --secret BASE64 [--subscription-id ID] "
-                 "[--data DIR] [--now ISO-8601]\n"
+                 "[--data DIR] [--store URL] [--dedupe] [--now ISO-8601]\n"
                  "  --data DIR      where the SQLite state lives (default ./mplus-demo-data)\n"
+                 "  --store URL     sqlite:PATH (default DIR/demo.sqlite) or postgresql://...\n"
+                 "  --dedupe        answer repeated events from the store (dedupe guard)\n"
                  "  --now TIME      fixed clock, e.g. 2024-05-01T10:15:00+02:00\n",
                  program, problem.c_str(), program);
     std::exit(2);
@@ -61,12 +73,19 @@ DemoOptions take_demo_options(int& argc, char** argv) {
     int out = 1;
     for (int i = 1; i < argc; ++i) {
         const std::string_view arg = argv[i];
-        if (arg == "--data" || arg == "--now") {
+        if (arg == "--dedupe") {
+            demo.dedupe = true;
+            continue;
+        }
+        if (arg == "--data" || arg == "--now" || arg == "--store") {
             if (i + 1 >= argc) demo_usage(argv[0], "missing value after " + std::string(arg));
             const std::string value = argv[++i];
             if (arg == "--data") {
                 if (value.empty()) demo_usage(argv[0], "--data is empty");
                 demo.data_dir = value;
+            } else if (arg == "--store") {
+                if (value.empty()) demo_usage(argv[0], "--store is empty");
+                demo.store_url = value;
             } else {
                 demo.now = mplus::webhooks::parse_timestamp(value);
                 if (!demo.now || demo.now->date_only) {
@@ -110,16 +129,20 @@ int main(int argc, char** argv) {
     const example::Options options = example::parse_options(argc, argv);
     mplus::webhooks::Dispatcher dispatcher(example::make_config(options, argv[0]));
 
-    std::error_code ec;
-    std::filesystem::create_directories(demo.data_dir, ec);
-    if (ec) {
-        std::fprintf(stderr, "%s: cannot create %s: %s\n", argv[0], demo.data_dir.c_str(),
-                     ec.message().c_str());
-        return 1;
+    std::string store_url = demo.store_url;
+    if (store_url.empty()) {
+        std::error_code ec;
+        std::filesystem::create_directories(demo.data_dir, ec);
+        if (ec) {
+            std::fprintf(stderr, "%s: cannot create %s: %s\n", argv[0], demo.data_dir.c_str(),
+                         ec.message().c_str());
+            return 1;
+        }
+        store_url = "sqlite:" + (std::filesystem::path(demo.data_dir) / "demo.sqlite").string();
     }
-    std::optional<mplus_demo::SqliteStore> store;
+    std::unique_ptr<mplus_demo::Store> store;
     try {
-        store.emplace((std::filesystem::path(demo.data_dir) / "demo.sqlite").string());
+        store = mplus_demo::open_store(store_url);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "%s: %s\n", argv[0], e.what());
         return 1;
@@ -139,6 +162,17 @@ int main(int argc, char** argv) {
         };
         env.utc_offset_minutes = local_offset_minutes();
     }
+    // Repeated events get their first reply from the store; a repeat of a request lost with a
+    // killed instance waits only briefly for it before it is handled again (the flows are
+    // idempotent).
+    mplus::webhooks::state::DedupeOptions dedupe_options;
+    dedupe_options.in_flight_wait = std::chrono::seconds(2);
+    std::optional<mplus::webhooks::state::DedupeGuard> dedupe;
+    if (demo.dedupe) dedupe.emplace(*store, dedupe_options);
+    mplus_demo::PrometheusMetrics metrics;
+    metrics.attach(dispatcher, [&dedupe] { return dedupe ? dedupe->hits() : 0; });
+    if (dedupe) dispatcher.use(mplus::webhooks::state::dedupe_middleware(*dedupe));
+
     std::optional<mplus_demo::DemoMiddleware> middleware;
     try {
         middleware.emplace(env);
@@ -152,6 +186,9 @@ int main(int argc, char** argv) {
     // pollExternalPayment is a long poll that holds a thread for up to about 25 s: keep
     // enough threads for a few tills polling while others sell.
     example::prepare_server(server, 32);
+    server.Get("/metrics", [&metrics](const httplib::Request&, httplib::Response& res) {
+        res.set_content(metrics.text(), "text/plain; version=0.0.4");
+    });
     server.Post("/webhooks/.*", [&dispatcher](const httplib::Request& req, httplib::Response& res) {
         example::to_httplib_response(dispatcher.handle(example::to_http_request(req)), res);
     });

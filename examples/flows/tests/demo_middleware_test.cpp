@@ -254,3 +254,39 @@ TEST_CASE("demo server: SIGKILL in the middle of a cash payment and a booking, r
         CHECK(bill_entries == 1);
     });
 }
+
+TEST_CASE("demo server: a repeated event is answered from the store, and /metrics counts it") {
+    TempDir data;
+    test_support::ServerProcess server({MPLUS_DEMO_SERVER, "--port", "0", "--secret", secret,
+                                        "--data", data.path().string(), "--now", now_text,
+                                        "--dedupe"});
+    int port = server.port();
+    const mw::PosTransport send = http_transport(&port);
+    const std::string body =
+        R"({"event":{"eventBlocking":true,"eventCounter":41},"sender":{"instanceId":"till-1"},)"
+        R"("session":{"sessionId":"s-metrics","lines":[]},)"
+        R"("scanCode":{"scannedCode":"LOY0001","codeType":"barcode"}})";
+    mw::HttpRequest request;
+    request.method = "POST";
+    request.path = "/webhooks/scanCode";
+    request.headers.push_back({"Content-Type", "application/json"});
+    request.headers.push_back({"X-Mplus-Signature", mw::Secret::from_text(secret)->sign(body)});
+    request.body = body;
+    const mw::HttpResponse first = send(request);
+    const mw::HttpResponse again = send(request);
+    CHECK(first.status == 200);
+    CHECK(again.status == 200);
+    CHECK(again.body == first.body);
+
+    httplib::Client client("127.0.0.1", port);
+    const auto metrics = client.Get("/metrics");
+    REQUIRE(metrics);
+    CHECK(metrics->status == 200);
+    CHECK(metrics->body.find(
+              "mplus_webhooks_requests_total{event=\"scanCode\",status=\"200\"} 2\n") !=
+          std::string::npos);
+    CHECK(metrics->body.find("mplus_webhooks_dedupe_hits_total 1\n") != std::string::npos);
+    CHECK(metrics->body.find("mplus_webhooks_handler_seconds_count{event=\"scanCode\"} 2\n") !=
+          std::string::npos);
+    CHECK(metrics->body.find("mplus_webhooks_pending_polls 0\n") != std::string::npos);
+}
