@@ -442,7 +442,6 @@ TEST_CASE("Dispatcher::verify: bad signature, bad JSON and bad data get signed e
 
 TEST_CASE("Dispatcher: every exchange has a request id, in the context, diagnostics and metrics") {
     mw::Dispatcher d(config());
-    std::mutex mutex;
     std::vector<std::string> from_context;
     std::vector<std::string> from_metrics;
     std::vector<std::string> from_diagnostics;
@@ -479,4 +478,30 @@ TEST_CASE("Dispatcher: every exchange has a request id, in the context, diagnost
     d.handle(hostile);
     CHECK(from_context.back() != "a\"b c");
     CHECK(from_context.back().substr(0, 9) == from_context[0].substr(0, 9));
+}
+
+TEST_CASE("Dispatcher: a middleware that swallows a handler's exception still gets a 500 sent") {
+    mw::Dispatcher d(config());
+    std::vector<mw::DiagnosticKind> kinds;
+    d.on_diagnostic([&](const mw::Diagnostic& diag) { kinds.push_back(diag.kind); });
+    d.use([](mw::RequestContext&, mw::Next& next) {
+        try {
+            next();
+        } catch (const std::exception&) { // logged and dropped: no answer is made
+        }
+    });
+    d.on<ev::ScanCode>(
+        [](const mw::ScanCodeRequest&) -> mw::Reply { throw std::runtime_error("boom"); });
+    int calls = 0;
+    mw::HttpResponse got;
+    d.handle(post("scanCode", scan_body), [&](mw::HttpResponse r) {
+        ++calls;
+        got = std::move(r);
+    });
+    CHECK(calls == 1);
+    CHECK(got.status == 500);
+    CHECK(got.body ==
+          R"({"error":{"code":"INTERNAL_ERROR","message":"the request could not be handled"}})");
+    check_signed(got);
+    CHECK(kinds == std::vector<mw::DiagnosticKind>{mw::DiagnosticKind::middleware_unanswered});
 }

@@ -752,7 +752,11 @@ inline void Core::process(const std::shared_ptr<const Core>& self, Exchange& x) 
     try {
         self->run(self, x);
         x.pending.reset();
-        return;
+        if (x.finished) return;
+        // A middleware caught what the rest of the chain threw and returned without answering.
+        self->diagnose(
+            x.facts, DiagnosticKind::middleware_unanswered,
+            Error{errc::internal_error, std::string(), "the request ended without a response"});
     } catch (...) {
         Error what = describe_exception(std::current_exception());
         if (x.pending) {
