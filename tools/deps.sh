@@ -10,6 +10,7 @@ MPLUS_WEBHOOKS_PACKAGES=(
     nlohmann-json3-dev doctest-dev libcpp-httplib-dev libboost-dev libssl-dev libsqlite3-dev
     libclang-rt-14-dev python3
     libpq-dev postgresql
+    libzint-dev python3-selenium chromium chromium-driver zbar-tools
 )
 
 mplus_webhooks_ensure_packages() {

@@ -38,6 +38,8 @@ inline constexpr std::string_view usage_text =
                            --event NAME [FILE|-]
        mplus-webhooks record --listen HOST:PORT --forward-to URL --out FILE
                              [--secret S] [--raw-key] [--redact POINTER,...]
+       mplus-webhooks till --url URL --secret S [--raw-key] [--subscription-id ID]
+                           [--port P] [--scenario FILE]
        mplus-webhooks --help | --version
 
 validate   Check a request body of event NAME (or, with --reply, a reply to it).
@@ -90,6 +92,13 @@ record     A proxy between a real till and a middleware: every byte is forwarded
   --secret S            verify both signatures and warn on stderr (never written)
   --redact POINTER,...  blank these values in recorded requests; in recorded replies
                         they become "$any"
+
+till       Serve an interactive till on http://127.0.0.1:P/ (docs/till.md) that plays the
+           POS against the middleware at URL as the cashier clicks: dialogs, forms,
+           messages, displays, receipts and every signed exchange. Prints
+           `till on http://127.0.0.1:P/`; SIGINT or SIGTERM stops it.
+  --port P          the page's port (0 or none: a free port)
+  --scenario FILE   take the till defaults (till.articles, ...) from a scenario file
 
 FILE       read the input from FILE; '-' or no FILE reads standard input.
 Exit 2: usage error (unknown option, missing or bad argument, unreadable input).
@@ -181,5 +190,6 @@ int run_verify(const std::vector<std::string>& args);
 int run_simulate(const std::vector<std::string>& args);
 int run_send(const std::vector<std::string>& args);
 int run_record(const std::vector<std::string>& args);
+int run_till(const std::vector<std::string>& args);
 
 } // namespace mplus_webhooks_cli

@@ -38,6 +38,7 @@ int run(const std::vector<std::string>& args) {
     if (command == "simulate") return run_simulate(rest);
     if (command == "send") return run_send(rest);
     if (command == "record") return run_record(rest);
+    if (command == "till") return run_till(rest);
     return usage_error("unknown command '" + command + "'");
 }
 

@@ -1,0 +1,105 @@
+// mplus-webhooks till: an interactive till in the browser that plays the POS against a
+// middleware through the scenario engine (tools/till: the server, the page, the barcodes).
+// SPDX-License-Identifier: MIT
+
+#include "cli.hpp"
+
+#include "../till/scenario_backend.hpp"
+#include "../till/server.hpp"
+
+#include <mplus/webhooks/testing/scenario.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <exception>
+#include <iostream>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace mplus_webhooks_cli {
+namespace {
+
+/// The articles the till offers when the scenario names none: those of the demo flows.
+nlohmann::json default_articles() {
+    return nlohmann::json::parse(R"json([
+        {"articleNumber": 235, "text": "Tour Ticket (Adult)", "priceIncl": 12.50},
+        {"articleNumber": 236, "text": "Tour Ticket (Child)", "priceIncl": 7.50},
+        {"articleNumber": 1001, "text": "Souvenir mug", "priceIncl": 12.95},
+        {"articleNumber": 1101, "text": "Dinner buffet", "priceIncl": 24.50},
+        {"articleNumber": 1102, "text": "Wine (bottle)", "priceIncl": 19.95},
+        {"articleNumber": 1201, "text": "Lunch menu", "priceIncl": 18.50}
+    ])json");
+}
+
+} // namespace
+
+int run_till(const std::vector<std::string>& args) {
+    std::string error;
+    const auto parsed = parse_arguments(args,
+                                        {{"--url", true},
+                                         {"--secret", true},
+                                         {"--raw-key", false},
+                                         {"--subscription-id", true},
+                                         {"--port", true},
+                                         {"--scenario", true}},
+                                        error);
+    if (!parsed) return usage_error(error);
+    const std::string* url_text = parsed->value("--url");
+    if (url_text == nullptr) return usage_error("till needs --url URL");
+    if (parsed->value("--secret") == nullptr) return usage_error("till needs --secret S");
+    if (!parsed->positional.empty()) return usage_error("till takes no FILE");
+    const auto url = parse_http_url(*url_text, error);
+    if (!url) return usage_error(error);
+    if (!load_secret(*parsed, error)) return fatal(error);
+
+    int port = 0;
+    if (const std::string* p = parsed->value("--port")) {
+        try {
+            std::size_t used = 0;
+            port = std::stoi(*p, &used);
+            if (used != p->size() || port < 0 || port > 65535) throw std::out_of_range(*p);
+        } catch (const std::exception&) {
+            return usage_error("--port must be a number from 0 to 65535");
+        }
+    }
+
+    mw::ScenarioOptions options;
+    options.name = "till session";
+    options.till.secret = *parsed->value("--secret");
+    options.till.key_form =
+        parsed->has("--raw-key") ? mw::KeyForm::raw_text : mw::KeyForm::base64_decoded;
+    options.till.base_path = url->path;
+    if (const std::string* id = parsed->value("--subscription-id")) {
+        options.till.subscription_id = *id;
+    }
+
+    // The till defaults: the scenario file's `till`, with the demo's articles when it names
+    // none. Its steps are not played: `simulate --scenario` does that.
+    nlohmann::json till_defaults = {{"articles", default_articles()}};
+    if (const std::string* file = parsed->value("--scenario")) {
+        const auto text = read_file(*file, error);
+        if (!text) return fatal(error);
+        std::vector<mw::ScenarioProblem> problems;
+        const std::optional<mw::Scenario> scenario =
+            mw::load_scenario_text(*text, problems, options.name);
+        if (!scenario) {
+            for (const auto& p : problems) std::cerr << *file << ": " << p.to_string() << '\n';
+            return exit_usage;
+        }
+        options.name = scenario->name;
+        options.ignore = scenario->ignore;
+        till_defaults = scenario->till;
+        if (!till_defaults.contains("articles")) till_defaults["articles"] = default_articles();
+    }
+
+    till::PageSettings page;
+    page.middleware_url = *url_text;
+    page.articles = till_defaults["articles"];
+    till::ScenarioBackend backend(http_transport(*url), std::move(options), till_defaults);
+    return till::serve(backend, page, port, std::cout, std::cerr) == 0 ? exit_ok : exit_usage;
+}
+
+} // namespace mplus_webhooks_cli
