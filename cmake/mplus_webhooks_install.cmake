@@ -42,6 +42,24 @@ foreach(_mplus_webhooks_store IN ITEMS sqlite postgresql)
     endif()
 endforeach()
 
+# The adapters too: each in its own export file, loaded by the package config when the
+# consumer has the adapter's dependency (or asks for the component). The config finds
+# cpp-httplib with the same script as this build.
+if(TARGET mplus_webhooks_httplib)
+    install(TARGETS mplus_webhooks_httplib EXPORT mplus_webhooksHttplibTargets)
+    install(EXPORT mplus_webhooksHttplibTargets
+            NAMESPACE mplus_webhooks::
+            DESTINATION "${MPLUS_WEBHOOKS_INSTALL_CMAKEDIR}")
+    install(FILES "${PROJECT_SOURCE_DIR}/cmake/mplus_webhooks_find_httplib.cmake"
+            DESTINATION "${MPLUS_WEBHOOKS_INSTALL_CMAKEDIR}")
+endif()
+if(TARGET mplus_webhooks_beast)
+    install(TARGETS mplus_webhooks_beast EXPORT mplus_webhooksBeastTargets)
+    install(EXPORT mplus_webhooksBeastTargets
+            NAMESPACE mplus_webhooks::
+            DESTINATION "${MPLUS_WEBHOOKS_INSTALL_CMAKEDIR}")
+endif()
+
 configure_package_config_file(
     "${PROJECT_SOURCE_DIR}/cmake/mplus_webhooksConfig.cmake.in"
     "${PROJECT_BINARY_DIR}/mplus_webhooksConfig.cmake"

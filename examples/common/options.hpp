@@ -2,7 +2,6 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -16,10 +15,6 @@ struct Options {
     std::string secret;          ///< the subscription's secret as shown by the back office
     std::string subscription_id; ///< when set, the only X-Mplus-Subscription-Id accepted
 };
-
-/// Transport-level body cap: above the dispatcher's (1 MiB by default), so that a too-large
-/// body still reaches the dispatcher and gets its signed 413 reply.
-inline constexpr std::size_t transport_body_limit = std::size_t{4} * 1024 * 1024;
 
 /// Prints the usage to stderr and exits with status 2.
 [[noreturn]] inline void usage(const char* program, const char* problem) {

@@ -14,19 +14,17 @@
 // UTC offset), so the ticket slots offered are predictable. SIGINT or SIGTERM stops it (exit
 // status 0).
 #include "../common/handlers.hpp"
-#include "../common/httplib_glue.hpp"
 #include "../common/options.hpp"
-#include "../common/stop_signals.hpp"
+#include "../common/serve.hpp"
 #include "../flows/demo_middleware.hpp"
 #include "../flows/open_store.hpp"
 #include "../flows/prometheus_metrics.hpp"
 
+#include <mplus/webhooks/adapters/httplib.hpp>
 #include <mplus/webhooks/dispatcher.hpp>
 #include <mplus/webhooks/state/dedupe.hpp>
 #include <mplus/webhooks/state/dedupe_middleware.hpp>
 #include <mplus/webhooks/timestamp.hpp>
-
-#include <httplib.h>
 
 #include <atomic>
 #include <chrono>
@@ -182,15 +180,13 @@ int main(int argc, char** argv) {
     }
     middleware->attach(dispatcher);
 
-    httplib::Server server;
-    // pollExternalPayment is a long poll that holds a thread for up to about 25 s: keep
-    // enough threads for a few tills polling while others sell.
-    example::prepare_server(server, 32);
+    // pollExternalPayment is a long poll that holds a connection for up to about 25 s; the
+    // adapter's worker pool has room for many tills polling while others sell.
+    mplus::webhooks::adapters::httplib::ServerOptions server_options;
+    server_options.path_pattern = "/webhooks/.*";
+    mplus::webhooks::adapters::httplib::Server server(dispatcher, server_options);
     server.Get("/metrics", [&metrics](const httplib::Request&, httplib::Response& res) {
         res.set_content(metrics.text(), "text/plain; version=0.0.4");
-    });
-    server.Post("/webhooks/.*", [&dispatcher](const httplib::Request& req, httplib::Response& res) {
-        example::to_httplib_response(dispatcher.handle(example::to_http_request(req)), res);
     });
 
     return example::serve_on_loopback(server, options.port, argv[0]);

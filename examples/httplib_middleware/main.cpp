@@ -7,38 +7,20 @@
 // naming the added line, scanCode recognizes codes that start with HELLO, every other event
 // gets the default reply. SIGINT or SIGTERM stops it (exit status 0).
 #include "../common/handlers.hpp"
-#include "../common/httplib_glue.hpp"
 #include "../common/options.hpp"
-#include "../common/stop_signals.hpp"
+#include "../common/serve.hpp"
 
 #include <mplus/webhooks.hpp>
+#include <mplus/webhooks/adapters/httplib.hpp>
 #include <mplus/webhooks/dispatcher.hpp>
-
-#include <httplib.h>
-
-#include <atomic>
-#include <chrono>
-#include <csignal>
-#include <cstdio>
-#include <thread>
 
 int main(int argc, char** argv) {
     const example::Options options = example::parse_options(argc, argv);
     mplus::webhooks::Dispatcher dispatcher(example::make_config(options, argv[0]));
     example::add_handlers(dispatcher);
 
-    httplib::Server server;
-    example::prepare_server(server, 32); // TCP_NODELAY on: see prepare_server
-    const auto handler = [&dispatcher](const httplib::Request& req, httplib::Response& res) {
-        example::to_httplib_response(dispatcher.handle(example::to_http_request(req)), res);
-    };
-    // Every method goes to the dispatcher, so that a GET gets the protocol's error reply.
-    server.Post(".*", handler);
-    server.Get(".*", handler);
-    server.Put(".*", handler);
-    server.Patch(".*", handler);
-    server.Delete(".*", handler);
-    server.Options(".*", handler);
-
+    // The dispatcher on every path and method, with the till settings built in (TCP_NODELAY,
+    // lasting keep-alive, a worker pool with headroom, the signed 413, timeouts).
+    mplus::webhooks::adapters::httplib::Server server(dispatcher);
     return example::serve_on_loopback(server, options.port, argv[0]);
 }

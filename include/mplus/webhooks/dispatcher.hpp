@@ -1429,6 +1429,9 @@ public:
         return *this;
     }
 
+    /// The configuration this dispatcher checks requests with (adapters read its body cap).
+    const DispatcherConfig& config() const noexcept { return core_->config; }
+
     /// Handles one request and returns its response; waits for an asynchronous handler's
     /// answer. Never throws.
     HttpResponse handle(const HttpRequest& request) const noexcept {
