@@ -13,12 +13,21 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdlib>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <dirent.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#endif
 #include <thread>
 #include <utility>
 #include <vector>
@@ -51,6 +60,11 @@ struct ServerOptions {
     /// threads are started on demand up to this count, and a connection beyond it waits for
     /// a free worker.
     std::size_t max_connections = 256;
+    /// Server only (Linux): a request must arrive in full (headers and body) within this
+    /// time, counted from when a worker takes the connection or from the end of the previous
+    /// response; a connection that takes longer is closed, so that a slow sender holds a
+    /// worker for a bounded time. A response must be taken by the till within it too.
+    std::chrono::milliseconds request_timeout{5000};
     /// Largest request body read, in bytes; 0: the dispatcher's max_body_size. A larger body is
     /// not read and gets the dispatcher's signed PAYLOAD_TOO_LARGE reply.
     std::size_t max_body_size = 0;
@@ -125,6 +139,180 @@ inline std::pair<time_t, time_t> split_timeout(std::chrono::milliseconds d) {
     return {static_cast<time_t>(ms / 1000), static_cast<time_t>((ms % 1000) * 1000)};
 }
 
+/// What a tracked connection is doing.
+enum class Phase { receiving, handling, sending };
+
+/// One connection under the request deadline: a duplicate of its socket (so that the socket
+/// stays the same one until the entry is dropped), its identity, and its current phase.
+struct TrackedConnection {
+    int guard = -1;
+    ino_t inode = 0;
+    std::mutex mutex;
+    Phase phase = Phase::receiving;
+    std::chrono::steady_clock::time_point since = std::chrono::steady_clock::now();
+    bool cut = false;
+
+    /// Enters `phase` now.
+    void enter(Phase p) {
+        std::lock_guard<std::mutex> lock(mutex);
+        phase = p;
+        since = std::chrono::steady_clock::now();
+    }
+};
+
+/// The connection the calling worker thread serves, or nullptr.
+inline TrackedConnection*& current_connection() noexcept {
+    static thread_local TrackedConnection* current = nullptr;
+    return current;
+}
+
+/// Marks the calling worker's connection (if tracked) as in `phase` from now on.
+inline void enter_phase(Phase phase) {
+    if (TrackedConnection* c = current_connection()) c->enter(phase);
+}
+
+/// Bounds the time each request of a cpp-httplib server may take to arrive. cpp-httplib gives
+/// no access to a connection's socket before its request has been read, so the socket is found
+/// when the connection is queued (on the accepting thread, just after accept()): the one
+/// connected socket of this process on the server's port not yet tracked, by its inode in
+/// /proc/self/fd. A watchdog thread shuts down the socket of a connection whose request (or
+/// response) overruns the limit; cpp-httplib's blocked read then ends and frees the worker.
+class RequestDeadline {
+public:
+    explicit RequestDeadline(std::chrono::milliseconds limit) : limit_(limit) {}
+    RequestDeadline(const RequestDeadline&) = delete;
+    RequestDeadline& operator=(const RequestDeadline&) = delete;
+    ~RequestDeadline() { stop(); }
+
+    /// Starts watching connections to local `port`.
+    void start(int port) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        port_ = port;
+        if (watchdog_.joinable()) return;
+        stopping_ = false;
+        watchdog_ = std::thread([this] { watch(); });
+    }
+
+    /// Stops the watchdog thread.
+    void stop() {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            stopping_ = true;
+        }
+        wake_.notify_all();
+        if (watchdog_.joinable()) watchdog_.join();
+    }
+
+    /// The connection just accepted, tracked from now on; nullptr when it cannot be found.
+    std::shared_ptr<TrackedConnection> adopt() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (port_ <= 0) return nullptr;
+#ifdef __linux__
+        DIR* dir = ::opendir("/proc/self/fd");
+        if (dir == nullptr) return nullptr;
+        std::shared_ptr<TrackedConnection> found;
+        while (dirent* entry = ::readdir(dir)) {
+            char* end = nullptr;
+            const long n = std::strtol(entry->d_name, &end, 10);
+            if (end == entry->d_name || *end != '\0' || n == ::dirfd(dir)) continue;
+            const int fd = static_cast<int>(n);
+            struct stat st {};
+            if (::fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode)) continue;
+            const bool known = std::any_of(live_.begin(), live_.end(),
+                                           [&](const auto& c) { return c->inode == st.st_ino; });
+            if (known || local_port(fd) != port_) continue;
+            sockaddr_storage peer{};
+            socklen_t peer_len = sizeof(peer);
+            if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_len) != 0) continue;
+            found = std::make_shared<TrackedConnection>();
+            found->guard = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+            found->inode = st.st_ino;
+            if (found->guard < 0) found.reset();
+            break;
+        }
+        ::closedir(dir);
+        if (found) live_.push_back(found);
+        return found;
+#else
+        return nullptr;
+#endif
+    }
+
+    /// Stops tracking `c` (its connection has ended).
+    void release(const std::shared_ptr<TrackedConnection>& c) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        live_.erase(std::remove(live_.begin(), live_.end(), c), live_.end());
+        ::close(c->guard);
+    }
+
+private:
+    static int local_port(int fd) {
+        sockaddr_storage local{};
+        socklen_t len = sizeof(local);
+        if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len) != 0) return -1;
+        if (local.ss_family == AF_INET) {
+            return ntohs(reinterpret_cast<const sockaddr_in*>(&local)->sin_port);
+        }
+        if (local.ss_family == AF_INET6) {
+            return ntohs(reinterpret_cast<const sockaddr_in6*>(&local)->sin6_port);
+        }
+        return -1;
+    }
+
+    void watch() {
+        const auto tick = std::max(std::chrono::milliseconds(5),
+                                   std::min(std::chrono::milliseconds(100), limit_ / 10));
+        std::unique_lock<std::mutex> lock(mutex_);
+        while (!stopping_) {
+            wake_.wait_for(lock, tick);
+            const auto now = std::chrono::steady_clock::now();
+            for (const std::shared_ptr<TrackedConnection>& c : live_) {
+                std::lock_guard<std::mutex> guard(c->mutex);
+                if (c->cut || c->phase == Phase::handling || now - c->since <= limit_) continue;
+                ::shutdown(c->guard, SHUT_RDWR);
+                c->cut = true;
+            }
+        }
+    }
+
+    std::chrono::milliseconds limit_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    std::vector<std::shared_ptr<TrackedConnection>> live_;
+    std::thread watchdog_;
+    int port_ = 0;
+    bool stopping_ = false;
+};
+
+/// The OnDemandPool of a Server: tracks each connection under the request deadline while a
+/// worker serves it.
+class DeadlinePool final : public ::httplib::TaskQueue {
+public:
+    DeadlinePool(std::size_t max_threads, RequestDeadline& deadline)
+        : pool_(max_threads), deadline_(deadline) {}
+
+    /// Queues the connection just accepted.
+    void enqueue(std::function<void()> fn) override {
+        std::shared_ptr<TrackedConnection> c = deadline_.adopt();
+        if (!c) return pool_.enqueue(std::move(fn));
+        RequestDeadline* deadline = &deadline_;
+        pool_.enqueue([c, deadline, fn = std::move(fn)] {
+            c->enter(Phase::receiving);
+            current_connection() = c.get();
+            fn();
+            current_connection() = nullptr;
+            deadline->release(c);
+        });
+    }
+
+    /// Runs the queued connections, then joins the workers.
+    void shutdown() override { pool_.shutdown(); }
+
+private:
+    OnDemandPool pool_;
+    RequestDeadline& deadline_;
+};
+
 } // namespace detail
 
 /// The dispatcher's view of an httplib request: method, path, headers, the exact body bytes.
@@ -175,7 +363,9 @@ inline void mount(::httplib::Server& server, const Dispatcher& dispatcher,
     const Dispatcher* d = &dispatcher;
     const ::httplib::Server::Handler handler = [d](const ::httplib::Request& req,
                                                    ::httplib::Response& res) {
+        detail::enter_phase(detail::Phase::handling); // the request has arrived in full
         to_httplib_response(d->handle(to_http_request(req)), res);
+        detail::enter_phase(detail::Phase::sending);
     };
     const std::string& pattern = options.path_pattern;
     server.Post(pattern, handler);
@@ -193,27 +383,50 @@ inline void mount(::httplib::Server& server, const Dispatcher& dispatcher,
     const ::httplib::Server::HandlerWithResponse on_error =
         [d, stand_in](const ::httplib::Request& req, ::httplib::Response& res) {
             if (res.status != 413) return ::httplib::Server::HandlerResponse::Unhandled;
+            detail::enter_phase(detail::Phase::handling);
             HttpRequest request = to_http_request(req);
             request.body.assign(stand_in, ' ');
             to_httplib_response(d->handle(request), res);
+            detail::enter_phase(detail::Phase::sending);
             return ::httplib::Server::HandlerResponse::Handled;
         };
     server.set_error_handler(on_error);
 }
 
-/// An httplib::Server with a dispatcher mounted (see mount()) that listens with a deep accept
-/// queue (cpp-httplib's own is 5 connections, too few when a shop's tills reconnect at once).
+/// An httplib::Server with a dispatcher mounted (see mount()) that also bounds the time a
+/// request may take to arrive (ServerOptions::request_timeout, on Linux) and listens with a
+/// deep accept queue (cpp-httplib's own is 5 connections, too few when a shop's tills
+/// reconnect at once). Its logger marks the end of each response: replace it with
+/// set_access_log(), not set_logger().
 class Server : public ::httplib::Server {
 public:
     /// Mounts `dispatcher`, which must outlive the server, with `options`.
-    explicit Server(const Dispatcher& dispatcher, const ServerOptions& options = ServerOptions()) {
+    explicit Server(const Dispatcher& dispatcher, const ServerOptions& options = ServerOptions())
+        : deadline_(std::make_unique<detail::RequestDeadline>(options.request_timeout)) {
         mount(*this, dispatcher, options);
+        detail::RequestDeadline* deadline = deadline_.get();
+        const std::size_t workers = options.max_connections;
+        new_task_queue = [workers, deadline] {
+            return new detail::DeadlinePool(workers, *deadline);
+        };
         set_socket_options([this](socket_t sock) {
             int yes = 1;
             ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
             std::lock_guard<std::mutex> lock(mutex_);
             listen_socket_ = sock;
         });
+        set_logger([this](const ::httplib::Request& req, const ::httplib::Response& res) {
+            detail::enter_phase(detail::Phase::receiving); // the response has been written
+            std::lock_guard<std::mutex> lock(mutex_);
+            if (access_log_) access_log_(req, res);
+        });
+    }
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+    /// Stops the server and the deadline's watchdog.
+    ~Server() override {
+        stop();
+        deadline_->stop();
     }
 
     /// Binds `host`:`port` (0: a free port) and returns the port, or -1 when it cannot.
@@ -225,14 +438,31 @@ public:
             bound = -1;
         }
         if (bound <= 0) return -1;
-        std::lock_guard<std::mutex> lock(mutex_);
-        if (listen_socket_ != INVALID_SOCKET) ::listen(listen_socket_, SOMAXCONN);
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            if (listen_socket_ != INVALID_SOCKET) ::listen(listen_socket_, SOMAXCONN);
+        }
+        deadline_->start(bound);
         return bound;
     }
 
+    /// Binds `host`:`port` like bind(), then serves until stop(); false when it cannot bind
+    /// or the listen loop fails.
+    bool listen(const std::string& host, int port) {
+        return bind(host, port) > 0 && listen_after_bind();
+    }
+
+    /// Called after each response has been written (cpp-httplib's logger).
+    void set_access_log(::httplib::Logger log) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        access_log_ = std::move(log);
+    }
+
 private:
+    std::unique_ptr<detail::RequestDeadline> deadline_;
     std::mutex mutex_;
     socket_t listen_socket_ = INVALID_SOCKET;
+    ::httplib::Logger access_log_;
 };
 
 /// Options of the client transport.
