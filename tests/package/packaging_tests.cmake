@@ -56,7 +56,7 @@ if(MPLUS_WEBHOOKS_INSTALL)
                      "-DBUILD_DIR=${PROJECT_BINARY_DIR}"
                      "-DPREFIX=${_pkg_prefix}"
                      "-DCONFIG=$<CONFIG>"
-                     "-DEXPECTED_FILES=${CMAKE_INSTALL_INCLUDEDIR}/mplus/webhooks.hpp;${MPLUS_WEBHOOKS_INSTALL_CMAKEDIR}/mplus_webhooksConfig.cmake;${MPLUS_WEBHOOKS_INSTALL_CMAKEDIR}/mplus_webhooksConfigVersion.cmake;${MPLUS_WEBHOOKS_INSTALL_CMAKEDIR}/mplus_webhooksTargets.cmake;${MPLUS_WEBHOOKS_INSTALL_PKGCONFIGDIR}/mplus_webhooks.pc"
+                     "-DEXPECTED_FILES=${CMAKE_INSTALL_INCLUDEDIR}/mplus/webhooks.hpp;${MPLUS_WEBHOOKS_INSTALL_CMAKEDIR}/mplus_webhooksConfig.cmake;${MPLUS_WEBHOOKS_INSTALL_CMAKEDIR}/mplus_webhooksConfigVersion.cmake;${MPLUS_WEBHOOKS_INSTALL_CMAKEDIR}/mplus_webhooksTargets.cmake;${MPLUS_WEBHOOKS_INSTALL_PKGCONFIGDIR}/mplus_webhooks.pc$<$<TARGET_EXISTS:mplus_webhooks_httplib>:;${MPLUS_WEBHOOKS_INSTALL_CMAKEDIR}/mplus_webhooksHttplibTargets.cmake;${CMAKE_INSTALL_INCLUDEDIR}/mplus/webhooks/adapters/httplib.hpp>$<$<TARGET_EXISTS:mplus_webhooks_beast>:;${MPLUS_WEBHOOKS_INSTALL_CMAKEDIR}/mplus_webhooksBeastTargets.cmake>$<$<TARGET_EXISTS:mplus-webhooks>:;${CMAKE_INSTALL_BINDIR}/mplus-webhooks>"
                      -P "${_pkg_src}/install.cmake")
     set_tests_properties(packaging.install PROPERTIES
         LABELS packaging FIXTURES_SETUP mplus_webhooks_installed)
@@ -93,6 +93,34 @@ if(MPLUS_WEBHOOKS_INSTALL)
     else()
         message(STATUS "mplus_webhooks: pkg-config not found, no packaging.pkg_config test")
     endif()
+endif()
+
+# --- The README's install on a fresh configuration: no build, library only --------------------
+
+add_test(NAME packaging.install_without_build
+         COMMAND "${CMAKE_COMMAND}"
+                 "-DSOURCE_DIR=${PROJECT_SOURCE_DIR}"
+                 "-DWORK_DIR=${_pkg_bin}/install_without_build"
+                 "-DGENERATOR=${CMAKE_GENERATOR}"
+                 "-DCXX=${CMAKE_CXX_COMPILER}"
+                 -P "${_pkg_src}/fresh_install.cmake")
+set_tests_properties(packaging.install_without_build PROPERTIES LABELS packaging TIMEOUT 300)
+
+# --- The adapter targets through every route (full configuration: they compile both stacks) ---
+
+if(MPLUS_WEBHOOKS_BUILD_EXAMPLES AND TARGET mplus_webhooks::httplib AND TARGET mplus_webhooks::beast)
+    if(MPLUS_WEBHOOKS_INSTALL)
+        mplus_webhooks_add_consumer_test(packaging.adapters.find_package adapters
+            -DMPLUS_WEBHOOKS_ROUTE=find_package
+            "-DCMAKE_PREFIX_PATH=${_pkg_prefix}"
+            -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF)
+        set_tests_properties(packaging.adapters.find_package PROPERTIES
+            FIXTURES_REQUIRED mplus_webhooks_installed)
+    endif()
+    mplus_webhooks_add_consumer_test(packaging.adapters.add_subdirectory adapters
+        -DMPLUS_WEBHOOKS_ROUTE=add_subdirectory "-DMPLUS_WEBHOOKS_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+    mplus_webhooks_add_consumer_test(packaging.adapters.fetchcontent adapters
+        -DMPLUS_WEBHOOKS_ROUTE=fetchcontent "-DMPLUS_WEBHOOKS_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
 endif()
 
 # --- add_subdirectory of the checkout -----------------------------------------------------------
