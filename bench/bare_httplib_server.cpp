@@ -3,13 +3,13 @@
 //
 //   bare_httplib_server --port N --secret BASE64 [--no-tcp-nodelay]
 //
-// The same server settings as mplus-example-httplib (127.0.0.1, TCP_NODELAY on, cpp-httplib's
-// default thread pool and keep-alive, the same 4 MiB transport body cap) and the same handler
+// Server settings like mplus-example-httplib's adapter (127.0.0.1, TCP_NODELAY on, 32 workers,
+// lasting keep-alive connections, a 1 MiB body cap) and the same handler
 // work done by hand (bench/hand_written.hpp: checks, HMAC through the SDK's Secret, parse, the
 // reply built, dumped and signed). Every POST is treated as addSessionLine. --no-tcp-nodelay
 // leaves cpp-httplib's default (Nagle on), to show what that costs.
-#include "../examples/common/httplib_glue.hpp"
 #include "../examples/common/options.hpp"
+#include "../examples/common/serve.hpp"
 #include "hand_written.hpp"
 
 #include <mplus/webhooks/signature.hpp>
@@ -19,6 +19,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
 #include <optional>
@@ -43,7 +44,11 @@ int main(int argc, char** argv) {
     if (!secret) example::usage(argv[0], "--secret is not base64");
 
     httplib::Server server;
-    example::prepare_server(server, 32, nodelay); // the same settings as the examples
+    // By hand, the settings that matter (the adapter builds them in).
+    server.set_tcp_nodelay(nodelay);
+    server.set_payload_max_length(std::size_t{1024} * 1024);
+    server.set_keep_alive_max_count(100000);
+    server.new_task_queue = [] { return new httplib::ThreadPool(32); };
     server.Post(".*", [&secret](const httplib::Request& req, httplib::Response& res) {
         const auto signature = req.headers.find("X-Mplus-Signature");
         bench::PlainResponse r = bench::hand_written_add_session_line(
@@ -54,5 +59,11 @@ int main(int argc, char** argv) {
         res.set_content(std::move(r.body), "application/json");
     });
 
-    return example::serve_on_loopback(server, options.port, argv[0]);
+    return example::serve_until_signalled(
+        server,
+        [&server](int port) {
+            return port == 0 ? server.bind_to_any_port("127.0.0.1")
+                             : (server.bind_to_port("127.0.0.1", port) ? port : -1);
+        },
+        options.port, argv[0]);
 }
