@@ -45,10 +45,34 @@ inline mw::Reply scan_code_reply(const mw::ScanCodeRequest& request) {
     return reply;
 }
 
+/// startSession: a greeting.
+inline mw::Reply start_session_reply(const mw::SessionRequest&) {
+    mw::Reply reply;
+    reply.add_message("Welcome");
+    return reply;
+}
+
+/// removeSessionLine: a message that names the line just removed.
+inline mw::Reply removed_line_reply(const mw::RemoveSessionLineRequest& request) {
+    mw::Reply reply;
+    reply.add_message("Removed: " + request.remove_session_line.line.text);
+    return reply;
+}
+
+/// completeSession: thanks, with the session's line count.
+inline mw::Reply complete_session_reply(const mw::CompleteSessionRequest& request) {
+    mw::Reply reply;
+    reply.add_message("Thank you (" + std::to_string(request.session.lines.size()) + " lines)");
+    return reply;
+}
+
 /// Registers the synchronous handlers; every other event gets the default reply (`{}`).
 inline void add_handlers(mw::Dispatcher& dispatcher) {
+    dispatcher.on<mw::events::StartSession>(start_session_reply);
     dispatcher.on<mw::events::AddSessionLine>(added_line_reply);
+    dispatcher.on<mw::events::RemoveSessionLine>(removed_line_reply);
     dispatcher.on<mw::events::ScanCode>(scan_code_reply);
+    dispatcher.on<mw::events::CompleteSession>(complete_session_reply);
 }
 
 } // namespace example
