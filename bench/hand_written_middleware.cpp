@@ -7,7 +7,7 @@
 // The same work per request as the dispatcher with the example's handlers, by hand: method,
 // content type, size cap and signature checks, parse, the fields each handler uses (each
 // type-checked), the reply built, dumped and signed (through the SDK's Secret: the same HMAC
-// code). startSession, addSessionLine, removeSessionLine, scanCode and completeSession answer
+// code). addSessionLine, updateSessionLine, removeSessionLine, scanCode and completeSession answer
 // as the example does; every other event gets `{}`.
 #include "hand_written.hpp"
 
@@ -85,13 +85,14 @@ PlainResponse handle(const mplus::webhooks::Secret& secret, const httplib::Reque
     std::string_view name = req.path;
     name = name.substr(name.rfind('/') + 1);
     json reply;
-    if (name == "startSession") {
-        reply["message"] = message("Welcome");
-    } else if (name == "addSessionLine" || name == "removeSessionLine") {
-        const char* details = name == "addSessionLine" ? "addSessionLine" : "removeSessionLine";
-        const std::string* text = line_text(j, details);
-        if (text == nullptr) return plain_error(secret, 400, "INVALID_DATA", details);
-        reply["message"] = message((name == "addSessionLine" ? "Added: " : "Removed: ") + *text);
+    if (name == "addSessionLine" || name == "updateSessionLine" || name == "removeSessionLine") {
+        const std::string details(name);
+        const std::string* text = line_text(j, details.c_str());
+        if (text == nullptr) return plain_error(secret, 400, "INVALID_DATA", details.c_str());
+        const char* verb = name == "addSessionLine"      ? "Added: "
+                           : name == "updateSessionLine" ? "Updated: "
+                                                         : "Removed: ";
+        reply["message"] = message(verb + *text);
     } else if (name == "scanCode") {
         const auto d = j.find("scanCode");
         if (d == j.end() || !d->is_object()) {

@@ -45,10 +45,10 @@ inline mw::Reply scan_code_reply(const mw::ScanCodeRequest& request) {
     return reply;
 }
 
-/// startSession: a greeting.
-inline mw::Reply start_session_reply(const mw::SessionRequest&) {
+/// updateSessionLine: a message that names the line just changed.
+inline mw::Reply updated_line_reply(const mw::UpdateSessionLineRequest& request) {
     mw::Reply reply;
-    reply.add_message("Welcome");
+    reply.add_message("Updated: " + request.update_session_line.line.text);
     return reply;
 }
 
@@ -68,8 +68,8 @@ inline mw::Reply complete_session_reply(const mw::CompleteSessionRequest& reques
 
 /// Registers the synchronous handlers; every other event gets the default reply (`{}`).
 inline void add_handlers(mw::Dispatcher& dispatcher) {
-    dispatcher.on<mw::events::StartSession>(start_session_reply);
     dispatcher.on<mw::events::AddSessionLine>(added_line_reply);
+    dispatcher.on<mw::events::UpdateSessionLine>(updated_line_reply);
     dispatcher.on<mw::events::RemoveSessionLine>(removed_line_reply);
     dispatcher.on<mw::events::ScanCode>(scan_code_reply);
     dispatcher.on<mw::events::CompleteSession>(complete_session_reply);
