@@ -1,4 +1,5 @@
-# Install and export rules of mplus_webhooks: headers, CMake package and pkg-config file.
+# Install and export rules of mplus_webhooks: headers, CMake package and pkg-config file, all in
+# the install component `dev` (the command-line tool is in `tools`, see tools/CMakeLists.txt).
 # SPDX-License-Identifier: MIT
 
 include(GNUInstallDirs)
@@ -14,20 +15,25 @@ mark_as_advanced(MPLUS_WEBHOOKS_INSTALL_CMAKEDIR MPLUS_WEBHOOKS_INSTALL_PKGCONFI
 
 install(DIRECTORY "${PROJECT_SOURCE_DIR}/include/"
         DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}"
+        COMPONENT dev
         FILES_MATCHING PATTERN "*.hpp")
 
-install(TARGETS mplus_webhooks EXPORT mplus_webhooksTargets)
+install(TARGETS mplus_webhooks EXPORT mplus_webhooksTargets
+        COMPONENT dev)
 install(EXPORT mplus_webhooksTargets
         NAMESPACE mplus_webhooks::
-        DESTINATION "${MPLUS_WEBHOOKS_INSTALL_CMAKEDIR}")
+        DESTINATION "${MPLUS_WEBHOOKS_INSTALL_CMAKEDIR}"
+        COMPONENT dev)
 
 # The OpenSSL flavour lives in its own export file: the package config loads it only when the
 # consumer has OpenSSL too, so find_package(mplus_webhooks) never requires OpenSSL.
 if(TARGET mplus_webhooks_openssl)
-    install(TARGETS mplus_webhooks_openssl EXPORT mplus_webhooksOpenSSLTargets)
+    install(TARGETS mplus_webhooks_openssl EXPORT mplus_webhooksOpenSSLTargets
+        COMPONENT dev)
     install(EXPORT mplus_webhooksOpenSSLTargets
             NAMESPACE mplus_webhooks::
-            DESTINATION "${MPLUS_WEBHOOKS_INSTALL_CMAKEDIR}")
+            DESTINATION "${MPLUS_WEBHOOKS_INSTALL_CMAKEDIR}"
+        COMPONENT dev)
 endif()
 
 # The stores of the state helpers, each in its own export file too (components sqlite and
@@ -46,18 +52,23 @@ endforeach()
 # consumer has the adapter's dependency (or asks for the component). The config finds
 # cpp-httplib with the same script as this build.
 if(TARGET mplus_webhooks_httplib)
-    install(TARGETS mplus_webhooks_httplib EXPORT mplus_webhooksHttplibTargets)
+    install(TARGETS mplus_webhooks_httplib EXPORT mplus_webhooksHttplibTargets
+        COMPONENT dev)
     install(EXPORT mplus_webhooksHttplibTargets
             NAMESPACE mplus_webhooks::
-            DESTINATION "${MPLUS_WEBHOOKS_INSTALL_CMAKEDIR}")
+            DESTINATION "${MPLUS_WEBHOOKS_INSTALL_CMAKEDIR}"
+        COMPONENT dev)
     install(FILES "${PROJECT_SOURCE_DIR}/cmake/mplus_webhooks_find_httplib.cmake"
-            DESTINATION "${MPLUS_WEBHOOKS_INSTALL_CMAKEDIR}")
+            DESTINATION "${MPLUS_WEBHOOKS_INSTALL_CMAKEDIR}"
+        COMPONENT dev)
 endif()
 if(TARGET mplus_webhooks_beast)
-    install(TARGETS mplus_webhooks_beast EXPORT mplus_webhooksBeastTargets)
+    install(TARGETS mplus_webhooks_beast EXPORT mplus_webhooksBeastTargets
+        COMPONENT dev)
     install(EXPORT mplus_webhooksBeastTargets
             NAMESPACE mplus_webhooks::
-            DESTINATION "${MPLUS_WEBHOOKS_INSTALL_CMAKEDIR}")
+            DESTINATION "${MPLUS_WEBHOOKS_INSTALL_CMAKEDIR}"
+        COMPONENT dev)
 endif()
 
 configure_package_config_file(
@@ -74,7 +85,8 @@ write_basic_package_version_file(
 install(FILES
         "${PROJECT_BINARY_DIR}/mplus_webhooksConfig.cmake"
         "${PROJECT_BINARY_DIR}/mplus_webhooksConfigVersion.cmake"
-        DESTINATION "${MPLUS_WEBHOOKS_INSTALL_CMAKEDIR}")
+        DESTINATION "${MPLUS_WEBHOOKS_INSTALL_CMAKEDIR}"
+        COMPONENT dev)
 
 # pkg-config: the prefix is computed from the .pc file's own location, so the file stays right
 # when the tree is installed with `cmake --install --prefix` elsewhere or relocated.
@@ -98,4 +110,5 @@ endif()
 configure_file("${PROJECT_SOURCE_DIR}/cmake/mplus_webhooks.pc.in"
                "${PROJECT_BINARY_DIR}/mplus_webhooks.pc" @ONLY)
 install(FILES "${PROJECT_BINARY_DIR}/mplus_webhooks.pc"
-        DESTINATION "${MPLUS_WEBHOOKS_INSTALL_PKGCONFIGDIR}")
+        DESTINATION "${MPLUS_WEBHOOKS_INSTALL_PKGCONFIGDIR}"
+        COMPONENT dev)

@@ -123,6 +123,25 @@ if(MPLUS_WEBHOOKS_BUILD_EXAMPLES AND TARGET mplus_webhooks::httplib AND TARGET m
         -DMPLUS_WEBHOOKS_ROUTE=fetchcontent "-DMPLUS_WEBHOOKS_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
 endif()
 
+# --- The Debian packages (full configuration: cpack needs the tool built) -----------------------
+
+find_program(MPLUS_WEBHOOKS_DPKG_DEB dpkg-deb)
+mark_as_advanced(MPLUS_WEBHOOKS_DPKG_DEB)
+if(MPLUS_WEBHOOKS_INSTALL AND MPLUS_WEBHOOKS_BUILD_EXAMPLES AND MPLUS_WEBHOOKS_BUILD_TOOLS
+   AND MPLUS_WEBHOOKS_DPKG_DEB AND PROJECT_IS_TOP_LEVEL)
+    add_test(NAME packaging.deb
+             COMMAND "${CMAKE_COMMAND}"
+                     "-DBUILD_DIR=${PROJECT_BINARY_DIR}"
+                     "-DWORK_DIR=${_pkg_bin}/deb"
+                     "-DCONSUMER_DIR=${_pkg_src}/find_package"
+                     "-DEXPECTED_VERSION=${PROJECT_VERSION}"
+                     "-DCXX=${CMAKE_CXX_COMPILER}"
+                     "-DGENERATOR=${CMAKE_GENERATOR}"
+                     "-DCPACK=${CMAKE_CPACK_COMMAND}"
+                     -P "${_pkg_src}/deb.cmake")
+    set_tests_properties(packaging.deb PROPERTIES LABELS packaging TIMEOUT 300)
+endif()
+
 # --- add_subdirectory of the checkout -----------------------------------------------------------
 
 mplus_webhooks_add_consumer_test(packaging.add_subdirectory add_subdirectory
