@@ -11,6 +11,7 @@ MPLUS_WEBHOOKS_PACKAGES=(
     libclang-rt-14-dev python3
     libpq-dev postgresql
     libzint-dev python3-selenium chromium chromium-driver zbar-tools
+    dpkg-dev
 )
 
 mplus_webhooks_ensure_packages() {

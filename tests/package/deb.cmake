@@ -40,7 +40,7 @@ if(NOT run_output MATCHES "Package: libmplus-webhooks-dev" OR
    NOT run_output MATCHES "Architecture: all")
     message(FATAL_ERROR "deb.cmake: libmplus-webhooks-dev control fields:\n${run_output}")
 endif()
-run(dpkg-deb -f "${_tools}" Package)
+run(dpkg-deb -f "${_tools}" Package Depends)
 if(NOT run_output MATCHES "Package: mplus-webhooks-tools")
     message(FATAL_ERROR "deb.cmake: mplus-webhooks-tools control fields:\n${run_output}")
 endif()
