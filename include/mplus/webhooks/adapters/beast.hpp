@@ -203,7 +203,8 @@ private:
 
 /// An HTTP server on Boost.Beast with a dispatcher mounted: every request on every path goes
 /// to the dispatcher. Slow clients cost no thread, and each request must arrive within
-/// `request_timeout`. The dispatcher must outlive the server.
+/// `request_timeout`. The dispatcher must outlive the server, and asynchronous handlers must
+/// answer (or drop) their Responders before the server is destroyed.
 class Server {
 public:
     /// A server for `dispatcher` with `options`; call listen(), then run() or start().
