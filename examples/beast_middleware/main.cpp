@@ -29,14 +29,14 @@ namespace mw = mplus::webhooks;
 int main(int argc, char** argv) {
     const example::Options options = example::parse_options(argc, argv);
     mw::Dispatcher dispatcher(example::make_config(options, argv[0]));
-    example::add_handlers(dispatcher);
+    example::add_handlers(dispatcher, false); // scanCode is answered asynchronously below
 
     mw::adapters::beast::ServerOptions server_options;
     server_options.threads = 1; // one event loop
     mw::adapters::beast::Server server(dispatcher, server_options);
     boost::asio::io_context& io = server.io_context();
 
-    // Replaces the synchronous scanCode handler: the answer comes from the event loop later.
+    // scanCode: the answer comes from the event loop later.
     dispatcher.on_async<mw::events::ScanCode>([&io](const mw::ScanCodeRequest& request,
                                                     mw::Responder responder) {
         auto timer = std::make_shared<boost::asio::steady_timer>(io, std::chrono::milliseconds(1));

@@ -66,12 +66,14 @@ inline mw::Reply complete_session_reply(const mw::CompleteSessionRequest& reques
     return reply;
 }
 
-/// Registers the synchronous handlers; every other event gets the default reply (`{}`).
-inline void add_handlers(mw::Dispatcher& dispatcher) {
+/// Registers the synchronous handlers (scanCode's unless `with_scan_code` is false: handlers of
+/// one event compose, so a program that answers scanCode its own way leaves it out); every
+/// other event gets the default reply (`{}`).
+inline void add_handlers(mw::Dispatcher& dispatcher, bool with_scan_code = true) {
     dispatcher.on<mw::events::AddSessionLine>(added_line_reply);
     dispatcher.on<mw::events::UpdateSessionLine>(updated_line_reply);
     dispatcher.on<mw::events::RemoveSessionLine>(removed_line_reply);
-    dispatcher.on<mw::events::ScanCode>(scan_code_reply);
+    if (with_scan_code) dispatcher.on<mw::events::ScanCode>(scan_code_reply);
     dispatcher.on<mw::events::CompleteSession>(complete_session_reply);
 }
 
