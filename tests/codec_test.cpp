@@ -178,7 +178,7 @@ TEST_CASE("Session: an object where an array belongs, and the reverse, are repor
 }
 
 TEST_CASE("ReadOptions: max_errors stops after that many problems") {
-    const std::string text = R"({"eventBlocking":1,"eventPolling":2,"eventCounter":"3"})";
+    const std::string text = R"({"eventBlocking":1,"eventPolling":2,"eventCounter":"three"})";
     CHECK(wh::try_parse<wh::Event>(text).errors().size() == 3);
     wh::ReadOptions o;
     o.max_errors = 2;
