@@ -198,21 +198,26 @@ struct TrackedInput {
     using pointer = const char*;
     using reference = const char&;
 
-    const char** cursor = nullptr;
+    const char** cursor = nullptr; ///< the reader's position (or its end), shared
 
+    /// The character at the position.
     reference operator*() const noexcept { return **cursor; }
+    /// Moves the shared position on.
     TrackedInput& operator++() noexcept {
         ++*cursor;
         return *this;
     }
+    /// Moves the shared position on.
     TrackedInput operator++(int) noexcept {
         TrackedInput old = *this;
         ++*cursor;
         return old;
     }
+    /// Same position.
     friend bool operator==(const TrackedInput& a, const TrackedInput& b) noexcept {
         return *a.cursor == *b.cursor;
     }
+    /// Other position.
     friend bool operator!=(const TrackedInput& a, const TrackedInput& b) noexcept {
         return *a.cursor != *b.cursor;
     }
