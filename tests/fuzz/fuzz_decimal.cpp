@@ -1,4 +1,5 @@
-// Fuzz target: Decimal::parse, with a to_string / parse round trip and the to_chars bound.
+// Fuzz target: Decimal::parse, with a to_string / parse round trip and the to_chars bound;
+// Decimal::from_text (a person's amount), with a to_fixed / from_text round trip.
 // SPDX-License-Identifier: MIT
 #include "fuzz_support.hpp"
 
@@ -7,13 +8,36 @@
 #include <nlohmann/json.hpp>
 
 #include <cstring>
+#include <string>
 #include <string_view>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     namespace mw = mplus::webhooks;
     const std::string_view text(reinterpret_cast<const char*>(data), size);
+
+    std::string why;
+    const std::optional<mw::Decimal> typed = mw::Decimal::from_text(text, &why);
+    if (typed) {
+        for (int decimals = typed->scale(); decimals <= mw::Decimal::max_scale; decimals += 7) {
+            const std::string fixed = typed->to_fixed(decimals);
+            const std::size_t point = fixed.find('.');
+            fuzz::require(decimals == 0
+                              ? point == std::string::npos
+                              : fixed.size() - point - 1 == static_cast<std::size_t>(decimals),
+                          "to_fixed writes exactly the decimals asked for");
+            const std::optional<mw::Decimal> back = mw::Decimal::from_text(fixed);
+            fuzz::require(back.has_value() && *back == *typed,
+                          "from_text(to_fixed(d, at least its scale)) == d");
+        }
+    } else {
+        fuzz::require(!why.empty(), "a refused amount says why");
+    }
+    // Every JSON number a Decimal holds is also a person's amount, with the same value.
     const std::optional<mw::Decimal> d = mw::Decimal::parse(text);
     if (!d) return 0;
+    if (text.find_first_of("eE") == std::string_view::npos) {
+        fuzz::require(typed.has_value() && *typed == *d, "from_text reads JSON decimals");
+    }
 
     // What parses is a JSON number and nothing else (no whitespace, no other value).
     fuzz::require(!text.empty() && text.front() != ' ' && text.back() != ' ',

@@ -3,12 +3,15 @@
 // SPDX-License-Identifier: MIT
 //
 // Input: byte 0 picks the type (the events in EventKind order, then Reply, then
-// PosErrorRequest); the rest is the JSON text.
+// PosErrorRequest, then RawJson); the rest is the JSON text. Unknown fields, raw members and
+// the error request's original are kept as exact text: what is written back must read again.
 #include "fuzz_support.hpp"
 
 #include <mplus/webhooks/codec.hpp>
 #include <mplus/webhooks/replies.hpp>
 #include <mplus/webhooks/requests.hpp>
+
+#include <nlohmann/json.hpp>
 
 #include <string_view>
 
@@ -50,18 +53,34 @@ void decode_event(std::size_t index, std::string_view text, mw::events::List<Ts.
     (void)(((i++ == index) ? (decode<typename Ts::request>(text), true) : false) || ...);
 }
 
+/// Decodes `text` as a RawJson: kept text is one valid JSON value, equal to the input.
+void decode_raw(std::string_view text) {
+    mw::Result<mw::RawJson> raw = mw::try_parse<mw::RawJson>(text);
+    if (!raw.ok()) return;
+    fuzz::require(!raw->empty(), "a read value is never absent");
+    fuzz::require(nlohmann::json::accept(raw->text()), "kept text is JSON");
+    fuzz::require(raw->text().find_first_of("\n\t\r") == std::string_view::npos,
+                  "kept text has no whitespace outside strings");
+    const nlohmann::json in = nlohmann::json::parse(text, nullptr, false);
+    const nlohmann::json kept = raw->json();
+    fuzz::require(in.is_discarded() || kept == in, "kept text has the input's value");
+    fuzz::require(mw::serialize(*raw) == raw->text(), "raw text is written as it is");
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size == 0) return 0;
-    const std::size_t index = data[0] % (mw::event_count + 2);
+    const std::size_t index = data[0] % (mw::event_count + 3);
     const std::string_view text(reinterpret_cast<const char*>(data) + 1, size - 1);
     if (index < mw::event_count) {
         decode_event(index, text, mw::events::All{});
     } else if (index == mw::event_count) {
         decode<mw::Reply>(text);
-    } else {
+    } else if (index == mw::event_count + 1) {
         decode<mw::PosErrorRequest>(text);
+    } else {
+        decode_raw(text);
     }
     return 0;
 }

@@ -34,12 +34,12 @@ with_selector() {
 rm -rf "$out"
 mkdir -p "$out"/{fuzz_handle_unsigned,fuzz_handle_signed,fuzz_decode,fuzz_decimal,fuzz_base64}
 
-requests=("$fixtures"/requests/*.json "$samples"/*.json)
+requests=("$fixtures"/requests/*.json "$fixtures"/lenient/*.json "$samples"/*.json)
 for f in "${requests[@]}"; do
     name=$(basename "$f" .json)
     [[ "$name" == *.reply ]] && continue
     [[ "$f" == "$samples"/* ]] && name="sample.$name"
-    if [[ "$name" == error-request ]]; then
+    if [[ "$name" == error-request* ]]; then
         # A POS error request comes to the URL of the event whose reply it complains about.
         event=$(index_of completeSession)
         with_selector "$((count + 1))" "$f" "$out/fuzz_decode/$name"
@@ -58,6 +58,10 @@ for f in "$fixtures"/replies/*.json "$samples"/*.reply.json; do
     name=reply.$(basename "$f" .json)
     with_selector "$count" "$f" "$out/fuzz_decode/$name"
 done
+# Raw values: the lenient fixtures whole (numbers beyond double, nested unknowns).
+for f in "$fixtures"/lenient/*.json; do
+    with_selector "$((count + 2))" "$f" "$out/fuzz_decode/raw.$(basename "$f" .json)"
+done
 # An unknown event name (selector 24, the last of 25 values).
 printf '{"event":{"eventPolling":true},"sender":{}}' >"$out/unknown-event.json"
 with_selector "$count" "$out/unknown-event.json" "$out/fuzz_handle_signed/unknown-event"
@@ -65,11 +69,12 @@ rm "$out/unknown-event.json"
 
 # Decimals: every number in the fixtures, plus the edges of the type.
 {
-    cat "$fixtures"/requests/*.json "$fixtures"/replies/*.json |
+    cat "$fixtures"/requests/*.json "$fixtures"/replies/*.json "$fixtures"/lenient/*.json |
         grep -oE -- '-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?' | sort -u
     printf '%s\n' 0 -0 0.0 1e400 1e-400 1E+2 1.5E-2 2.50 100.000 -0.05 \
         9223372036854775807 -9223372036854775808 9223372036854775808 18446744073709551616 \
-        0.000000000000000001 0.0000000000000000001 922337203685477580.7 99999999999999999999
+        0.000000000000000001 0.0000000000000000001 922337203685477580.7 99999999999999999999 \
+        12,50 "-3.5" " 4.25 " ,5 1.250,00
 } | sort -u | head -n 120 | {
     n=0
     while IFS= read -r number; do

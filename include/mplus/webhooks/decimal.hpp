@@ -338,6 +338,79 @@ public:
         return first + n;
     }
 
+    /// Fixed notation with exactly `decimals` decimals, for receipts and messages: 12.5 with 2
+    /// gives "12.50", 2.675 gives "2.68", 3 with 0 gives "3". Rounds with `mode` when the value
+    /// has more decimals; throws std::invalid_argument unless 0 <= decimals <= 18.
+    std::string to_fixed(int decimals, Rounding mode = Rounding::half_away_from_zero) const {
+        if (decimals < 0 || decimals > max_scale) {
+            throw std::invalid_argument(
+                "mplus::webhooks::Decimal: to_fixed takes 0 to 18 decimals");
+        }
+        const Decimal r = round(decimals, mode);
+        std::string s = r.to_string();
+        if (decimals > r.s_) {
+            if (r.s_ == 0) s.push_back('.');
+            s.append(static_cast<std::size_t>(decimals - r.s_), '0');
+        }
+        return s;
+    }
+
+    /// Reads an amount typed by a person or written in a configuration file: "12.50", "12,50",
+    /// "12", "-3.5", "+7", ",5", " 4.25 ". One decimal separator, a point or a comma; an
+    /// optional sign; spaces around the number. Refused, with the reason in `why` when given:
+    /// empty text, no digits, a second separator (so "1.250,00" is never guessed at), any other
+    /// character (exponents, currency signs, digit grouping), and values a Decimal cannot hold
+    /// (more than 18 decimals, or beyond 19 significant digits).
+    static std::optional<Decimal> from_text(std::string_view text, std::string* why = nullptr) {
+        const auto fail = [&](std::string message) -> std::optional<Decimal> {
+            if (why != nullptr) *why = std::move(message);
+            return std::nullopt;
+        };
+        const auto is_space = [](char c) {
+            return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+        };
+        std::size_t b = 0;
+        std::size_t e = text.size();
+        while (b < e && is_space(text[b])) ++b;
+        while (e > b && is_space(text[e - 1])) --e;
+        if (b == e) return fail("empty text");
+        std::string number; // rewritten as JSON number text, the form parse() reads
+        std::size_t i = b;
+        if (text[i] == '-' || text[i] == '+') {
+            if (text[i] == '-') number.push_back('-');
+            ++i;
+        }
+        std::string int_digits;
+        std::string frac_digits;
+        bool separator = false;
+        for (; i < e; ++i) {
+            const char c = text[i];
+            if (c >= '0' && c <= '9') {
+                (separator ? frac_digits : int_digits).push_back(c);
+            } else if (c == '.' || c == ',') {
+                if (separator) {
+                    return fail("more than one decimal separator at position " +
+                                std::to_string(i - b + 1));
+                }
+                separator = true;
+            } else {
+                return fail(std::string("unexpected character '") + c + "' at position " +
+                            std::to_string(i - b + 1));
+            }
+        }
+        if (int_digits.empty() && frac_digits.empty()) return fail("no digits");
+        const std::size_t first = int_digits.find_first_not_of('0');
+        number += first == std::string::npos ? std::string("0") : int_digits.substr(first);
+        if (!frac_digits.empty()) number.append(".").append(frac_digits);
+        const std::optional<Decimal> d = parse(number);
+        if (!d) {
+            return fail(frac_digits.size() > static_cast<std::size_t>(max_scale)
+                            ? "more than 18 decimals"
+                            : "too many digits (a Decimal holds 19 significant digits)");
+        }
+        return d;
+    }
+
     /// The nearest double (exact up to 2^53 in the mantissa).
     double to_double() const noexcept {
         // Both operands are exact for |mantissa| <= 2^53 and 10^s <= 10^22, so one rounding.

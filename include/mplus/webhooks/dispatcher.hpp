@@ -319,10 +319,7 @@ void merge_reply(R& into, R&& from) {
             }
         },
         std::make_index_sequence<std::tuple_size_v<decltype(table)>>{});
-    if (from.extra.is_object()) {
-        if (!into.extra.is_object()) into.extra = nlohmann::json::object();
-        for (auto& [key, value] : from.extra.items()) into.extra[key] = std::move(value);
-    }
+    for (const auto& e : from.extra) into.extra.set(e.key, e.value);
 }
 
 /// The elapsed time since `start`.
@@ -938,10 +935,11 @@ inline void Core::on_error_request(const std::shared_ptr<const Core>& self, Exch
     if (!request.ok()) return respond(x, reject_body(x.facts, request.errors()));
     RequestContext& ctx = x.context;
     ctx.error_request = true;
-    if (const nlohmann::json* sender = raw_member(request->original, "sender")) {
+    const nlohmann::json original_dom = request->original.json(); // `original` is kept as text
+    if (const nlohmann::json* sender = raw_member(original_dom, "sender")) {
         ctx.instance_id = raw_string(*sender, "instanceId");
     }
-    if (const nlohmann::json* event = raw_member(request->original, "event")) {
+    if (const nlohmann::json* event = raw_member(original_dom, "event")) {
         ctx.event_counter = raw_integer(*event, "eventCounter");
     }
     x.reply_context.event = ctx.event;

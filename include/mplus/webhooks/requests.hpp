@@ -6,6 +6,7 @@
 #include <mplus/webhooks/decimal.hpp>
 #include <mplus/webhooks/detail/codec.hpp>
 #include <mplus/webhooks/open_enum.hpp>
+#include <mplus/webhooks/raw_json.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -23,11 +24,11 @@ MPLUS_WEBHOOKS_BEGIN_NAMESPACE
 
 /// `event`: metadata of the call. Every field is optional on input (samples send `{}`).
 struct Event {
-    std::optional<bool> event_blocking;         ///< the POS waits for the reply
-    std::optional<bool> event_polling;          ///< the reply must carry `polling`
-    std::optional<std::int64_t> event_counter;  ///< increases per POS instance; may reset
-    std::optional<std::string> event_timestamp; ///< ISO-8601 text, kept as sent
-    nlohmann::json extra;
+    std::optional<bool> event_blocking{};         ///< the POS waits for the reply
+    std::optional<bool> event_polling{};          ///< the reply must carry `polling`
+    std::optional<std::int64_t> event_counter{};  ///< increases per POS instance; may reset
+    std::optional<std::string> event_timestamp{}; ///< ISO-8601 text, kept as sent
+    RawFields extra{};
 
     /// True when the POS waits for the reply.
     bool blocking() const noexcept { return event_blocking.value_or(false); }
@@ -45,25 +46,25 @@ constexpr auto fields(detail::type_tag<T>) {
 
 /// `sender`: the workplace that sent the call. Every field is optional on input.
 struct Sender {
-    std::optional<std::int64_t> branch_number;
-    std::optional<std::int64_t> workplace_number;
-    std::optional<std::string> instance_id;  ///< regenerated at every POS restart
-    std::optional<bool> payment_started;     ///< the POS shows the payment screen
-    std::optional<std::string> product_name; ///< "MplusQ", "MplusQservice", ...
-    std::optional<std::int64_t> employee_number;
+    std::optional<std::int64_t> branch_number{};
+    std::optional<std::int64_t> workplace_number{};
+    std::optional<std::string> instance_id{};  ///< regenerated at every POS restart
+    std::optional<bool> payment_started{};     ///< the POS shows the payment screen
+    std::optional<std::string> product_name{}; ///< "MplusQ", "MplusQservice", ...
+    std::optional<std::int64_t> employee_number{};
     // Browser details (v48), sent by the web apps.
-    std::optional<std::string> browser_family;
-    std::optional<std::string> browser_version;
-    std::optional<DeviceType> device_type;
-    std::optional<std::string> platform_family;
-    std::optional<std::string> platform_version;
-    std::optional<bool> has_receipt_printer; ///< v57
+    std::optional<std::string> browser_family{};
+    std::optional<std::string> browser_version{};
+    std::optional<DeviceType> device_type{};
+    std::optional<std::string> platform_family{};
+    std::optional<std::string> platform_version{};
+    std::optional<bool> has_receipt_printer{}; ///< v57
     // Receipt printer state, announced for a future version.
-    std::optional<PrinterOverallState> overall_state;
-    std::optional<PrinterCoverState> cover_state;
-    std::optional<PrinterPaperState> paper_state;
-    std::optional<std::int64_t> age_in_seconds;
-    nlohmann::json extra;
+    std::optional<PrinterOverallState> overall_state{};
+    std::optional<PrinterCoverState> cover_state{};
+    std::optional<PrinterPaperState> paper_state{};
+    std::optional<std::int64_t> age_in_seconds{};
+    RawFields extra{};
 };
 /// Field table of Sender.
 template <class T, detail::if_type<T, Sender> = 0>
@@ -83,11 +84,11 @@ constexpr auto fields(detail::type_tag<T>) {
 
 /// A table: `session.table`, the kitchen events' `table` and `prepayTable.table`.
 struct Table {
-    std::optional<std::int64_t> number;
-    std::optional<std::int64_t> sub_number;
-    std::optional<std::string> table_name;        ///< kitchen events
-    std::optional<std::int64_t> number_of_guests; ///< kitchen events
-    nlohmann::json extra;
+    std::optional<std::int64_t> number{};
+    std::optional<std::int64_t> sub_number{};
+    std::optional<std::string> table_name{};        ///< kitchen events
+    std::optional<std::int64_t> number_of_guests{}; ///< kitchen events
+    RawFields extra{};
 };
 /// Field table of Table.
 template <class T, detail::if_type<T, Table> = 0>
@@ -100,13 +101,13 @@ constexpr auto fields(detail::type_tag<T>) {
 
 /// An external discount: on a session line, and in a reply's line changes and additions.
 struct ExternalDiscount {
-    std::optional<std::string> discount_id; ///< an id the integrator generates and stores
-    std::optional<std::string> discount_description;
-    std::optional<Decimal> discount_percentage; ///< stacks with discount_amount
-    std::optional<Decimal> discount_amount;     ///< stacks with discount_percentage
-    std::optional<Decimal> apply_to_quantity;   ///< replies: how many of the line's quantity
-    std::optional<std::string> discount_type;   ///< replies: free text, a filter in reports
-    nlohmann::json extra;
+    std::optional<std::string> discount_id{}; ///< an id the integrator generates and stores
+    std::optional<std::string> discount_description{};
+    std::optional<Decimal> discount_percentage{}; ///< stacks with discount_amount
+    std::optional<Decimal> discount_amount{};     ///< stacks with discount_percentage
+    std::optional<Decimal> apply_to_quantity{};   ///< replies: how many of the line's quantity
+    std::optional<std::string> discount_type{};   ///< replies: free text, a filter in reports
+    RawFields extra{};
 };
 /// Field table of ExternalDiscount.
 template <class T, detail::if_type<T, ExternalDiscount> = 0>
@@ -121,20 +122,20 @@ constexpr auto fields(detail::type_tag<T>) {
 
 /// A line of the session (`session.lines[]`, and the line of the line events).
 struct SessionLine {
-    std::string line_id;
-    std::optional<std::int64_t> article_number;
-    std::optional<Decimal> price_incl;
-    std::optional<Decimal> quantity;
-    std::string text;
-    std::optional<Decimal> discount_percentage;
-    std::optional<Decimal> discount_amount;
-    std::optional<std::string> supplier_article_number;
-    std::optional<std::string> plu_number;
-    std::optional<std::string> ext_article_id;
-    std::optional<ExternalDiscount> external_discount;
-    nlohmann::json preparation_methods; ///< newer POS versions; shape unpublished, kept raw
-    nlohmann::json component_articles;  ///< newer POS versions; shape unpublished, kept raw
-    nlohmann::json extra;
+    std::string line_id{};
+    std::optional<std::int64_t> article_number{};
+    std::optional<Decimal> price_incl{};
+    std::optional<Decimal> quantity{};
+    std::string text{};
+    std::optional<Decimal> discount_percentage{};
+    std::optional<Decimal> discount_amount{};
+    std::optional<std::string> supplier_article_number{};
+    std::optional<std::string> plu_number{};
+    std::optional<std::string> ext_article_id{};
+    std::optional<ExternalDiscount> external_discount{};
+    RawJson preparation_methods{}; ///< newer POS versions; shape unpublished, kept raw
+    RawJson component_articles{};  ///< newer POS versions; shape unpublished, kept raw
+    RawFields extra{};
 };
 /// Field table of SessionLine.
 template <class T, detail::if_type<T, SessionLine> = 0>
@@ -142,7 +143,7 @@ constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
     return std::make_tuple(
         req("lineId", &T::line_id), opt("articleNumber", &T::article_number),
-        opt("priceIncl", &T::price_incl), opt("quantity", &T::quantity), req("text", &T::text),
+        opt("priceIncl", &T::price_incl), opt("quantity", &T::quantity), lenient("text", &T::text),
         opt("discountPercentage", &T::discount_percentage),
         opt("discountAmount", &T::discount_amount),
         opt("supplierArticleNumber", &T::supplier_article_number), opt("pluNumber", &T::plu_number),
@@ -153,24 +154,24 @@ constexpr auto fields(detail::type_tag<T>) {
 
 /// A payment: `completeSession.payments[]` and `session.payments[]`.
 struct Payment {
-    Decimal amount;
-    std::string description; ///< the payment method's label
-    std::string method;      ///< the payment method's reference id
-    nlohmann::json extra;
+    Decimal amount{};
+    std::string description{}; ///< the payment method's label
+    std::string method{};      ///< the payment method's reference id
+    RawFields extra{};
 };
 /// Field table of Payment.
 template <class T, detail::if_type<T, Payment> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("amount", &T::amount), req("description", &T::description),
-                           req("method", &T::method));
+    return std::make_tuple(req("amount", &T::amount), lenient("description", &T::description),
+                           lenient("method", &T::method));
 }
 
 /// A relation (customer): `session.relation` and `selectRelation.relation`.
 struct Relation {
     std::int64_t relation_number = 0;
-    std::optional<std::string> name;
-    nlohmann::json extra; ///< the other relation fields the POS sends
+    std::optional<std::string> name{};
+    RawFields extra{}; ///< the other relation fields the POS sends
 };
 /// Field table of Relation.
 template <class T, detail::if_type<T, Relation> = 0>
@@ -181,15 +182,15 @@ constexpr auto fields(detail::type_tag<T>) {
 
 /// `session`: the current sale.
 struct Session {
-    std::string session_id;
-    std::optional<Table> table;
-    std::vector<SessionLine> lines;
-    std::optional<Relation> relation;
-    std::vector<Payment> payments; ///< every (pre)payment; omitted when empty
-    std::optional<Decimal> open_amount;
-    std::optional<Decimal> total_incl_amount;
-    std::optional<Decimal> total_excl_amount;
-    nlohmann::json extra;
+    std::string session_id{};
+    std::optional<Table> table{};
+    std::vector<SessionLine> lines{};
+    std::optional<Relation> relation{};
+    std::vector<Payment> payments{}; ///< every (pre)payment; omitted when empty
+    std::optional<Decimal> open_amount{};
+    std::optional<Decimal> total_incl_amount{};
+    std::optional<Decimal> total_excl_amount{};
+    RawFields extra{};
 
     /// The line with `line_id`, or nullptr.
     const SessionLine* find_line(std::string_view line_id) const noexcept {
@@ -204,7 +205,7 @@ template <class T, detail::if_type<T, Session> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
     return std::make_tuple(req("sessionId", &T::session_id), opt("table", &T::table),
-                           req("lines", &T::lines), opt("relation", &T::relation),
+                           lenient("lines", &T::lines), opt("relation", &T::relation),
                            opt("payments", &T::payments), opt("openAmount", &T::open_amount),
                            opt("totalInclAmount", &T::total_incl_amount),
                            opt("totalExclAmount", &T::total_excl_amount));
@@ -212,9 +213,9 @@ constexpr auto fields(detail::type_tag<T>) {
 
 /// `scanCode` of a scanCode request: what was scanned.
 struct ScannedCode {
-    std::string scanned_code;
-    std::optional<CodeType> code_type;
-    nlohmann::json extra;
+    std::string scanned_code{};
+    std::optional<CodeType> code_type{};
+    RawFields extra{};
 };
 /// Field table of ScannedCode.
 template <class T, detail::if_type<T, ScannedCode> = 0>
@@ -226,9 +227,9 @@ constexpr auto fields(detail::type_tag<T>) {
 /// `addSessionLine`, `updateSessionLine`, `removeSessionLine`: the line concerned. The POS
 /// sends it wrapped (`{"line":{...}}`, canonical) or, in one published sample, flat.
 struct LineEventDetails {
-    SessionLine line;
+    SessionLine line{};
     bool flat = false; ///< read without the `line` wrapper; written back the same way
-    nlohmann::json extra;
+    RawFields extra{};
 };
 
 namespace detail {
@@ -254,9 +255,12 @@ struct Codec<T, for_type<T, LineEventDetails>> {
     }
     static bool on_end(Reader& r) {
         const Frame& f = r.top();
-        const auto& d = *static_cast<const T*>(f.target);
+        auto& d = *static_cast<T*>(f.target);
         if ((f.seen & line_bit) != 0 && !d.flat) return true;
-        if (d.flat) return LineCodec::check_required(r, f.seen);
+        if (d.flat) {
+            d.line.extra.mark_read(f.seen & ~line_bit & ~f.nulls);
+            return LineCodec::check_required(r, f.seen);
+        }
         std::string path = r.container_path();
         Reader::append_pointer_key(path, "line");
         return r.add_error(errc::invalid_data, std::move(path), "required field is missing");
@@ -291,8 +295,8 @@ struct Codec<T, for_type<T, LineEventDetails>> {
 
 /// `mergeSession`: the session the current one is merged with.
 struct MergeSession {
-    std::string merge_with_session_id;
-    nlohmann::json extra;
+    std::string merge_with_session_id{};
+    RawFields extra{};
 };
 /// Field table of MergeSession.
 template <class T, detail::if_type<T, MergeSession> = 0>
@@ -303,55 +307,55 @@ constexpr auto fields(detail::type_tag<T>) {
 
 /// `completeSession`: the payments of the final transaction only.
 struct CompleteSession {
-    std::vector<Payment> payments;
-    nlohmann::json extra;
+    std::vector<Payment> payments{};
+    RawFields extra{};
 };
 /// Field table of CompleteSession.
 template <class T, detail::if_type<T, CompleteSession> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("payments", &T::payments));
+    return std::make_tuple(lenient("payments", &T::payments));
 }
 
 /// `selectRelation` (v43.1.1): the selected relation, empty on deselect. Both deselect forms
 /// (`"selectRelation":null` and `{"relation":null}`) read as deselected.
 struct SelectRelation {
-    std::optional<Relation> relation;
-    nlohmann::json extra;
+    std::optional<Relation> relation{};
+    RawFields extra{};
 };
 /// Field table of SelectRelation.
 template <class T, detail::if_type<T, SelectRelation> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("relation", &T::relation));
+    return std::make_tuple(lenient("relation", &T::relation));
 }
 
 /// `customAction`: the button that was pressed.
 struct CustomAction {
-    std::string custom_action_id;
-    std::string button_caption;
+    std::string custom_action_id{};
+    std::string button_caption{};
     bool on_startup = false;
-    std::optional<bool> long_click;
-    std::optional<Decimal> numpad_value;
-    nlohmann::json extra;
+    std::optional<bool> long_click{};
+    std::optional<Decimal> numpad_value{};
+    RawFields extra{};
 };
 /// Field table of CustomAction.
 template <class T, detail::if_type<T, CustomAction> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
     return std::make_tuple(req("customActionId", &T::custom_action_id),
-                           req("buttonCaption", &T::button_caption),
-                           req("onStartup", &T::on_startup), opt("longClick", &T::long_click),
+                           lenient("buttonCaption", &T::button_caption),
+                           lenient("onStartup", &T::on_startup), opt("longClick", &T::long_click),
                            opt("numpadValue", &T::numpad_value));
 }
 
 /// `cafeteriaOrder` of the kitchen events.
 struct CafeteriaOrder {
-    std::optional<std::string> order_id;
-    std::optional<std::int64_t> year;
-    std::optional<std::int64_t> number;
-    std::optional<std::int64_t> ticket_number;
-    nlohmann::json extra;
+    std::optional<std::string> order_id{};
+    std::optional<std::int64_t> year{};
+    std::optional<std::int64_t> number{};
+    std::optional<std::int64_t> ticket_number{};
+    RawFields extra{};
 };
 /// Field table of CafeteriaOrder.
 template <class T, detail::if_type<T, CafeteriaOrder> = 0>
@@ -363,10 +367,10 @@ constexpr auto fields(detail::type_tag<T>) {
 
 /// `tableOrder` of the kitchen events.
 struct TableOrder {
-    std::optional<std::string> order_id;
-    std::optional<std::int64_t> year;
-    std::optional<std::int64_t> number;
-    nlohmann::json extra;
+    std::optional<std::string> order_id{};
+    std::optional<std::int64_t> year{};
+    std::optional<std::int64_t> number{};
+    RawFields extra{};
 };
 /// Field table of TableOrder.
 template <class T, detail::if_type<T, TableOrder> = 0>
@@ -378,13 +382,13 @@ constexpr auto fields(detail::type_tag<T>) {
 
 /// `course` of the kitchen events.
 struct Course {
-    std::optional<std::int64_t> course_number;
-    std::optional<std::string> name;
-    std::optional<std::string> abbreviation;
-    std::optional<std::int64_t> sequence_number;
-    nlohmann::json expected_preparation_time; ///< type unpublished: kept raw
-    nlohmann::json actual_preparation_time;   ///< type unpublished: kept raw
-    nlohmann::json extra;
+    std::optional<std::int64_t> course_number{};
+    std::optional<std::string> name{};
+    std::optional<std::string> abbreviation{};
+    std::optional<std::int64_t> sequence_number{};
+    RawJson expected_preparation_time{}; ///< type unpublished: kept raw
+    RawJson actual_preparation_time{};   ///< type unpublished: kept raw
+    RawFields extra{};
 };
 /// Field table of Course.
 template <class T, detail::if_type<T, Course> = 0>
@@ -399,39 +403,39 @@ constexpr auto fields(detail::type_tag<T>) {
 
 /// `externalPayment` of the four external-payment events.
 struct ExternalPaymentDetails {
-    std::string external_payment_id; ///< new for each payment; echo it in every reply
-    Decimal amount;
-    std::string method;                      ///< the payment method configured to call the webhook
-    std::optional<std::string> callback_url; ///< v56: call it once the final status is known
-    nlohmann::json extra;
+    std::string external_payment_id{}; ///< new for each payment; echo it in every reply
+    Decimal amount{};
+    std::string method{}; ///< the payment method configured to call the webhook
+    std::optional<std::string> callback_url{}; ///< v56: call it once the final status is known
+    RawFields extra{};
 };
 /// Field table of ExternalPaymentDetails.
 template <class T, detail::if_type<T, ExternalPaymentDetails> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
     return std::make_tuple(req("externalPaymentId", &T::external_payment_id),
-                           req("amount", &T::amount), req("method", &T::method),
+                           req("amount", &T::amount), lenient("method", &T::method),
                            opt("callbackUrl", &T::callback_url));
 }
 
 /// `dialog` on a re-sent request: the options the user chose (possibly none).
 struct DialogSelection {
-    std::vector<std::int64_t> selected_dialog_option_ids;
-    nlohmann::json extra;
+    std::vector<std::int64_t> selected_dialog_option_ids{};
+    RawFields extra{};
 };
 /// Field table of DialogSelection.
 template <class T, detail::if_type<T, DialogSelection> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("selectedDialogOptionIds", &T::selected_dialog_option_ids));
+    return std::make_tuple(lenient("selectedDialogOptionIds", &T::selected_dialog_option_ids));
 }
 
 /// A submitted form field: its value (always a string) and, for select fields, the options.
 struct FormFieldValue {
-    std::string id;
-    std::optional<std::string> value;
-    std::vector<std::string> selected;
-    nlohmann::json extra;
+    std::string id{};
+    std::optional<std::string> value{};
+    std::vector<std::string> selected{};
+    RawFields extra{};
 };
 /// Field table of FormFieldValue.
 template <class T, detail::if_type<T, FormFieldValue> = 0>
@@ -443,10 +447,10 @@ constexpr auto fields(detail::type_tag<T>) {
 
 /// `form` on a re-sent request (v59): the submitted values, or cancelled.
 struct FormSubmission {
-    std::string id;
-    std::optional<bool> cancelled;
-    std::vector<FormFieldValue> fields;
-    nlohmann::json extra;
+    std::string id{};
+    std::optional<bool> cancelled{};
+    std::vector<FormFieldValue> fields{};
+    RawFields extra{};
 
     /// The submitted field `field_id`, or nullptr.
     const FormFieldValue* field(std::string_view field_id) const noexcept {
@@ -466,8 +470,8 @@ constexpr auto fields(detail::type_tag<T>) {
 
 /// `openUrl` on a request (v48): present when the client can open URLs.
 struct OpenUrlPreferences {
-    std::optional<std::string> redirect_url;
-    nlohmann::json extra;
+    std::optional<std::string> redirect_url{};
+    RawFields extra{};
 };
 /// Field table of OpenUrlPreferences.
 template <class T, detail::if_type<T, OpenUrlPreferences> = 0>
@@ -478,9 +482,9 @@ constexpr auto fields(detail::type_tag<T>) {
 
 /// An error object: `{"code":"...","message":"..."}`, in both directions.
 struct ErrorInfo {
-    ErrorCode code;
-    std::string message;
-    nlohmann::json extra;
+    ErrorCode code{};
+    std::string message{};
+    RawFields extra{};
 };
 /// Field table of ErrorInfo.
 template <class T, detail::if_type<T, ErrorInfo> = 0>
@@ -494,12 +498,12 @@ constexpr auto fields(detail::type_tag<T>) {
 
 /// What every request carries: event, sender and the re-send objects.
 struct RequestBase {
-    Event event;
-    Sender sender;
-    std::optional<DialogSelection> dialog;      ///< only on the re-send after a dialog reply
-    std::optional<FormSubmission> form;         ///< only on the re-send after a form reply
-    std::optional<OpenUrlPreferences> open_url; ///< only when the client can open URLs
-    nlohmann::json extra;
+    Event event{};
+    Sender sender{};
+    std::optional<DialogSelection> dialog{};      ///< only on the re-send after a dialog reply
+    std::optional<FormSubmission> form{};         ///< only on the re-send after a form reply
+    std::optional<OpenUrlPreferences> open_url{}; ///< only when the client can open URLs
+    RawFields extra{};
 };
 /// Field table of RequestBase.
 template <class T, detail::if_type<T, RequestBase> = 0>
@@ -513,7 +517,7 @@ constexpr auto fields(detail::type_tag<T>) {
 /// A request that carries the session and nothing else of its own (startSession,
 /// pauseSession, resumeSession, startPayment, cancelPayment, cancelSession, creditSession).
 struct SessionRequest : RequestBase {
-    Session session;
+    Session session{};
 };
 /// Field table of SessionRequest.
 template <class T, detail::if_type<T, SessionRequest> = 0>
@@ -525,7 +529,7 @@ constexpr auto fields(detail::type_tag<T>) {
 
 /// scanCode: a code was scanned that the POS may not know.
 struct ScanCodeRequest : SessionRequest {
-    ScannedCode scan_code;
+    ScannedCode scan_code{};
 };
 /// Field table of ScanCodeRequest.
 template <class T, detail::if_type<T, ScanCodeRequest> = 0>
@@ -537,20 +541,20 @@ constexpr auto fields(detail::type_tag<T>) {
 
 /// addSessionLine: a line was added.
 struct AddSessionLineRequest : SessionRequest {
-    LineEventDetails add_session_line;
+    LineEventDetails add_session_line{};
 };
 /// updateSessionLine: a line was changed (handheld beta).
 struct UpdateSessionLineRequest : SessionRequest {
-    LineEventDetails update_session_line;
+    LineEventDetails update_session_line{};
 };
 /// removeSessionLine: a line was removed.
 struct RemoveSessionLineRequest : SessionRequest {
-    LineEventDetails remove_session_line;
+    LineEventDetails remove_session_line{};
 };
 
 /// selectRelation (v43.1.1): a relation was selected or deselected.
 struct SelectRelationRequest : SessionRequest {
-    SelectRelation select_relation;
+    SelectRelation select_relation{};
 };
 /// Field table of AddSessionLineRequest.
 template <class T, detail::if_type<T, AddSessionLineRequest> = 0>
@@ -584,7 +588,7 @@ constexpr auto fields(detail::type_tag<T>) {
 
 /// mergeSession: the session is merged with another one.
 struct MergeSessionRequest : SessionRequest {
-    MergeSession merge_session;
+    MergeSession merge_session{};
 };
 /// Field table of MergeSessionRequest.
 template <class T, detail::if_type<T, MergeSessionRequest> = 0>
@@ -596,19 +600,20 @@ constexpr auto fields(detail::type_tag<T>) {
 
 /// completeSession: the sale was paid.
 struct CompleteSessionRequest : SessionRequest {
-    CompleteSession complete_session;
+    CompleteSession complete_session{};
 };
 /// Field table of CompleteSessionRequest.
 template <class T, detail::if_type<T, CompleteSessionRequest> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::tuple_cat(fields(type_tag<SessionRequest>{}),
-                          std::make_tuple(details("completeSession", &T::complete_session)));
+    return std::tuple_cat(
+        fields(type_tag<SessionRequest>{}),
+        std::make_tuple(lenient_details("completeSession", &T::complete_session)));
 }
 
 /// printBill: a bill is printed; its previous payments are unpublished and kept raw.
 struct PrintBillRequest : SessionRequest {
-    nlohmann::json print_bill;
+    RawJson print_bill{};
 };
 /// Field table of PrintBillRequest.
 template <class T, detail::if_type<T, PrintBillRequest> = 0>
@@ -620,8 +625,8 @@ constexpr auto fields(detail::type_tag<T>) {
 
 /// customAction: a custom button was pressed (also at POS start-up, possibly without session).
 struct CustomActionRequest : RequestBase {
-    std::optional<Session> session;
-    CustomAction custom_action;
+    std::optional<Session> session{};
+    CustomAction custom_action{};
 };
 /// Field table of CustomActionRequest.
 template <class T, detail::if_type<T, CustomActionRequest> = 0>
@@ -642,12 +647,12 @@ constexpr auto fields(detail::type_tag<T>) {
 
 /// kitchenStartCourse, kitchenCompleteCourse, kitchenServeCourse: which objects come varies.
 struct KitchenRequest : RequestBase {
-    std::optional<Session> session;
-    std::optional<CafeteriaOrder> cafeteria_order;
-    std::optional<TableOrder> table_order;
-    std::optional<Table> table;
-    std::optional<Course> course;
-    nlohmann::json order; ///< `order`: fields unpublished, kept raw
+    std::optional<Session> session{};
+    std::optional<CafeteriaOrder> cafeteria_order{};
+    std::optional<TableOrder> table_order{};
+    std::optional<Table> table{};
+    std::optional<Course> course{};
+    RawJson order{}; ///< `order`: fields unpublished, kept raw
 };
 /// Field table of KitchenRequest.
 template <class T, detail::if_type<T, KitchenRequest> = 0>
@@ -663,8 +668,8 @@ constexpr auto fields(detail::type_tag<T>) {
 /// startExternalPayment, pollExternalPayment, requestCancelExternalPayment,
 /// cancelExternalPayment.
 struct ExternalPaymentRequest : RequestBase {
-    std::optional<Session> session;
-    ExternalPaymentDetails external_payment;
+    std::optional<Session> session{};
+    ExternalPaymentDetails external_payment{};
 };
 /// Field table of ExternalPaymentRequest.
 template <class T, detail::if_type<T, ExternalPaymentRequest> = 0>
@@ -678,9 +683,15 @@ constexpr auto fields(detail::type_tag<T>) {
 /// The POS's error request: a reply of ours broke a rule. Not an event of its own: it comes
 /// to the URL of the event whose reply failed, with `error` and the whole `original` request.
 struct PosErrorRequest {
-    ErrorInfo error;
-    nlohmann::json original;
-    nlohmann::json extra;
+    ErrorInfo error{};
+    RawJson original{}; ///< the original request, exactly as sent
+    RawFields extra{};
+
+    /// The original request read as the typed request `T` of the event whose reply failed.
+    template <class T>
+    Result<T> original_as(const ReadOptions& options = {}) const {
+        return try_parse<T>(original.text(), options);
+    }
 };
 /// Field table of PosErrorRequest.
 template <class T, detail::if_type<T, PosErrorRequest> = 0>

@@ -8,16 +8,20 @@
 #include <mplus/webhooks/detail/json_writer.hpp>
 #include <mplus/webhooks/error.hpp>
 #include <mplus/webhooks/open_enum.hpp>
+#include <mplus/webhooks/raw_json.hpp>
 
 #include <nlohmann/json.hpp>
 
 #include <array>
+#include <charconv>
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -57,6 +61,9 @@ inline constexpr unsigned required = 1u;      ///< missing is an error
 inline constexpr unsigned event_details = 2u; ///< missing or null is NO_EVENT_DETAILS
 inline constexpr unsigned read_alias = 4u;    ///< an older key: read into the member, never written
 inline constexpr unsigned null_is_empty = 8u; ///< a null reads as a default-constructed value
+/// May be absent on input (reads as empty); written whenever code built the object, and when it
+/// was read, written back only if it was sent (or has been given a value since).
+inline constexpr unsigned lenient_field = 16u;
 
 /// One entry of a field table: the JSON key, the member, and flags.
 template <class C, class M>
@@ -85,6 +92,17 @@ constexpr Field<C, M> details(std::string_view key, M C::*member) noexcept {
 template <class C, class M>
 constexpr Field<C, M> nullable_details(std::string_view key, M C::*member) noexcept {
     return {key, member, required | event_details | null_is_empty};
+}
+/// A field the definitions require but real tills may leave out: absent reads as empty.
+template <class C, class M>
+constexpr Field<C, M> lenient(std::string_view key, M C::*member) noexcept {
+    return {key, member, lenient_field};
+}
+/// The event's own object where older tills leave it out: absent reads as empty, null is
+/// NO_EVENT_DETAILS.
+template <class C, class M>
+constexpr Field<C, M> lenient_details(std::string_view key, M C::*member) noexcept {
+    return {key, member, lenient_field | event_details};
 }
 /// An older name of a field: read into the same member, never written.
 template <class C, class M>
@@ -159,14 +177,50 @@ struct ObjectOps {
 
 /// One open container on the reader's stack.
 struct Frame {
-    enum class Kind { object, array, capture_object, capture_array, skip };
+    enum class Kind { object, array, capture_object, capture_array, skip, raw };
     Kind kind = Kind::skip;
     void* target = nullptr;
     const ObjectOps* object_ops = nullptr; ///< object frames
     ReadFn element = nullptr;              ///< array frames: reads one element (appending it)
     std::uint64_t seen = 0;                ///< object frames: which fields were present
-    std::size_t index = 0;                 ///< array frames: index of the element being read
-    std::string_view key;                  ///< object frames: the key being read
+    std::size_t index = 0;   ///< array frames: index of the element; raw frames: start offset
+    std::string_view key;    ///< object frames: the key being read
+    std::uint64_t nulls = 0; ///< object frames: fields that were null where null means empty
+};
+
+/// An input iterator over the JSON text whose position the reader can see: nlohmann's lexer
+/// advances the shared cursor, so the reader knows where each value starts and ends and can
+/// keep a value's exact text.
+struct TrackedInput {
+    using iterator_category = std::input_iterator_tag;
+    using value_type = char;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const char*;
+    using reference = const char&;
+
+    const char** cursor = nullptr; ///< the reader's position (or its end), shared
+
+    /// The character at the position.
+    reference operator*() const noexcept { return **cursor; }
+    /// Moves the shared position on.
+    TrackedInput& operator++() noexcept {
+        ++*cursor;
+        return *this;
+    }
+    /// Moves the shared position on.
+    TrackedInput operator++(int) noexcept {
+        TrackedInput old = *this;
+        ++*cursor;
+        return old;
+    }
+    /// Same position.
+    friend bool operator==(const TrackedInput& a, const TrackedInput& b) noexcept {
+        return *a.cursor == *b.cursor;
+    }
+    /// Other position.
+    friend bool operator!=(const TrackedInput& a, const TrackedInput& b) noexcept {
+        return *a.cursor != *b.cursor;
+    }
 };
 
 /// The SAX handler: typed values are written in place while nlohmann's lexer runs.
@@ -233,6 +287,11 @@ public:
         return value(t);
     }
     bool key(std::string& k) {
+        const bool ok = route_key(k);
+        mark_ = pos_;
+        return ok;
+    }
+    bool route_key(std::string& k) {
         Frame& f = stack_.back();
         if (f.kind == Frame::Kind::object) return f.object_ops->on_key(*this, k);
         if (f.kind == Frame::Kind::capture_object) {
@@ -247,8 +306,16 @@ public:
         }
         return true;
     }
-    bool end_object() { return close(); }
-    bool end_array() { return close(); }
+    bool end_object() {
+        const bool ok = close();
+        mark_ = pos_;
+        return ok;
+    }
+    bool end_array() {
+        const bool ok = close();
+        mark_ = pos_;
+        return ok;
+    }
     bool parse_error(std::size_t /*position*/, const std::string& /*last_token*/,
                      const nlohmann::detail::exception& ex) {
         if (ex.id == 406) { // a number nlohmann cannot hold (1e400): bad data, not bad syntax
@@ -295,12 +362,62 @@ public:
     Frame& top() noexcept { return stack_.back(); }
 
     /// Points the next value at `target`, read by `read`, under `key` of the innermost object;
-    /// `is_details` makes a null there NO_EVENT_DETAILS.
-    void expect(void* target, ReadFn read, std::string_view key, bool is_details) noexcept {
+    /// `is_details` makes a null there NO_EVENT_DETAILS; `owner` is the unknown-field store of
+    /// the object the member belongs to (where an integer sent as a string is noted).
+    void expect(void* target, ReadFn read, std::string_view key, bool is_details,
+                RawFields* owner = nullptr) noexcept {
         stack_.back().key = key;
         pending_target_ = target;
         pending_read_ = read;
+        pending_owner_ = owner;
         details_field_ = is_details;
+    }
+
+    /// Sets the JSON text being read (its first byte); the lexer moves `cursor()` over it.
+    void set_input(const char* begin, const char* end) noexcept {
+        base_ = pos_ = mark_ = begin;
+        end_ = end;
+        // nlohmann skips a UTF-8 byte order mark at the start.
+        if (end - begin >= 3 && begin[0] == '\xEF' && begin[1] == '\xBB' && begin[2] == '\xBF') {
+            mark_ = begin + 3;
+        }
+    }
+    /// The lexer's position, shared with the input iterators.
+    const char** cursor() noexcept { return &pos_; }
+    /// The end of the input, shared with the end iterator.
+    const char** end_cursor() noexcept { return &end_; }
+
+    /// Keeps the exact text of the value being read in `target` (a container is kept whole
+    /// once it closes).
+    bool capture_raw(RawJson& target, const Token& t) {
+        const char* start = mark_;
+        while (start < pos_ && (*start == ' ' || *start == '\n' || *start == '\r' ||
+                                *start == '\t' || *start == ',' || *start == ':')) {
+            ++start;
+        }
+        if (is_container(t)) {
+            if (!enter()) return false;
+            Frame f;
+            f.kind = Frame::Kind::raw;
+            f.target = &target;
+            f.index = static_cast<std::size_t>(start - base_);
+            stack_.push_back(f);
+            return true;
+        }
+        const char* end = pos_;
+        if (t.kind == Token::Kind::integer || t.kind == Token::Kind::unsigned_integer ||
+            t.kind == Token::Kind::number) {
+            // The lexer has read one character past a number (unless it ended the input).
+            while (end > start && (end[-1] < '0' || end[-1] > '9')) --end;
+        }
+        target = RawJson::verbatim(std::string(start, end));
+        return true;
+    }
+
+    /// Notes that the integer being read was sent as the string `text`, so that it is written
+    /// back as a string.
+    void keep_text_form(const std::string& text) {
+        if (owner_ != nullptr && !stack_.empty()) owner_->keep_text_form(stack_.back().key, text);
     }
 
     /// Records a type problem for the value being read and skips it.
@@ -394,6 +511,88 @@ private:
             case Frame::Kind::object:
             case Frame::Kind::capture_object: append_pointer_key(p, f.key); break;
             case Frame::Kind::skip: break;
+            case Frame::Kind::raw:
+                // Inside a value kept as text: only an error (too deep) asks for a path there,
+                // so it is rebuilt from the text read so far rather than tracked as it goes.
+                p.append(raw_path(base_ + f.index, pos_));
+                return p;
+            }
+        }
+        return p;
+    }
+
+    /// The JSON pointer, relative to the value starting at `begin`, of the value whose opening
+    /// bracket ends just before `end`.
+    std::string raw_path(const char* begin, const char* end) const {
+        struct Level {
+            bool object;
+            std::size_t index;
+            std::string key;
+        };
+        std::vector<Level> levels;
+        bool in_string = false;
+        bool escaped = false;
+        bool expect_key = false;
+        const char* string_start = nullptr;
+        for (const char* c = begin; c < end; ++c) {
+            if (in_string) {
+                if (escaped) {
+                    escaped = false;
+                } else if (*c == '\\') {
+                    escaped = true;
+                } else if (*c == '"') {
+                    in_string = false;
+                    if (expect_key && !levels.empty()) {
+                        const Json key = Json::parse(string_start, c + 1, nullptr, false);
+                        levels.back().key = key.is_string() ? key.template get<std::string>() : "";
+                        expect_key = false;
+                    }
+                }
+                continue;
+            }
+            switch (*c) {
+            case '"':
+                in_string = true;
+                string_start = c;
+                break;
+            case '{':
+                levels.push_back(Level{true, 0, std::string()});
+                expect_key = true;
+                break;
+            case '[': levels.push_back(Level{false, 0, std::string()}); break;
+            case '}':
+            case ']':
+                if (!levels.empty()) levels.pop_back();
+                expect_key = false;
+                break;
+            case ',':
+                if (!levels.empty()) {
+                    if (levels.back().object) {
+                        expect_key = true;
+                    } else {
+                        ++levels.back().index;
+                    }
+                }
+                break;
+            default: break;
+            }
+        }
+        // The container just opened is the value the path names, not a level of it.
+        const char* last = end;
+        while (last > begin &&
+               (last[-1] == ' ' || last[-1] == '\n' || last[-1] == '\r' || last[-1] == '\t')) {
+            --last;
+        }
+        if (last > begin && (last[-1] == '{' || last[-1] == '[') && !levels.empty()) {
+            levels.pop_back();
+        }
+        std::string p;
+        for (const Level& l : levels) {
+            if (l.object) {
+                append_pointer_key(p, l.key);
+            } else {
+                p.push_back('/');
+                p.append(std::to_string(l.index));
             }
         }
         return p;
@@ -419,8 +618,14 @@ private:
         return t.kind == Token::Kind::object || t.kind == Token::Kind::array;
     }
 
-    /// Routes a value (or the opening of a container) to where the current container says.
     bool value(const Token& t) {
+        const bool ok = route(t);
+        mark_ = pos_;
+        return ok;
+    }
+
+    /// Routes a value (or the opening of a container) to where the current container says.
+    bool route(const Token& t) {
         if (stack_.empty()) return deliver(t);
         const std::size_t depth = stack_.size();
         Frame& f = stack_.back();
@@ -440,7 +645,8 @@ private:
             if (!is_container(t)) ++stack_[depth - 1].index;
             return ok;
         }
-        case Frame::Kind::skip: return is_container(t) ? push_skip() : true;
+        case Frame::Kind::skip:
+        case Frame::Kind::raw: return is_container(t) ? push_skip() : true;
         }
         return true;
     }
@@ -448,14 +654,25 @@ private:
     bool deliver(const Token& t) {
         const ReadFn read = pending_read_;
         pending_read_ = nullptr;
+        owner_ = pending_owner_;
+        pending_owner_ = nullptr;
         if (read == nullptr) return is_container(t) ? push_skip() : true;
-        return read(*this, pending_target_, t);
+        const bool ok = read(*this, pending_target_, t);
+        owner_ = nullptr;
+        return ok;
     }
 
     bool close() {
         if (stack_.empty()) return true;
         bool ok = true;
-        if (stack_.back().kind == Frame::Kind::object) ok = stack_.back().object_ops->on_end(*this);
+        const Frame& f = stack_.back();
+        if (f.kind == Frame::Kind::object) {
+            ok = f.object_ops->on_end(*this);
+        } else if (f.kind == Frame::Kind::raw) {
+            const char* start = base_ + f.index;
+            *static_cast<RawJson*>(f.target) = RawJson::verbatim(
+                RawJson::minify(std::string_view(start, static_cast<std::size_t>(pos_ - start))));
+        }
         stack_.pop_back();
         if (!stack_.empty()) {
             Frame& parent = stack_.back();
@@ -471,6 +688,12 @@ private:
     std::vector<Error> errors_;
     void* pending_target_ = nullptr;
     ReadFn pending_read_ = nullptr;
+    RawFields* pending_owner_ = nullptr;
+    RawFields* owner_ = nullptr;
+    const char* base_ = nullptr;
+    const char* pos_ = nullptr;
+    const char* end_ = nullptr;
+    const char* mark_ = nullptr;
     bool details_field_ = false;
     bool syntax_error_ = false;
 };
@@ -502,11 +725,57 @@ bool has_content(const T& v) noexcept {
         return !v.empty();
     } else if constexpr (std::is_same_v<T, nlohmann::json>) {
         return !v.is_null();
+    } else if constexpr (std::is_same_v<T, RawJson>) {
+        return !v.empty();
     } else if constexpr (std::is_same_v<T, std::string>) {
         return !v.empty(); // a plain string marked optional is omitted when empty
     } else {
         (void)v;
         return true;
+    }
+}
+
+/// The unknown-field store of an aggregate when it is a RawFields (an aggregate of user code
+/// may still keep its unknown fields in a nlohmann::json, read and written as a DOM).
+inline RawFields* raw_fields_of(RawFields& extra) noexcept {
+    return &extra;
+}
+/// Not a RawFields: nothing is noted about what was read.
+template <class Json>
+RawFields* raw_fields_of(Json&) noexcept {
+    return nullptr;
+}
+/// Read-only twin of raw_fields_of.
+inline const RawFields* raw_fields_of(const RawFields& extra) noexcept {
+    return &extra;
+}
+/// Not a RawFields.
+template <class Json>
+const RawFields* raw_fields_of(const Json&) noexcept {
+    return nullptr;
+}
+
+/// True when a member holds something other than its default (a lenient field left out on
+/// input and still at its default is not written back).
+template <class T>
+bool is_set(const T& v) noexcept;
+
+template <class T>
+struct is_integer_member : std::is_same<T, std::int64_t> {};
+template <>
+struct is_integer_member<std::optional<std::int64_t>> : std::true_type {};
+
+/// True when the integer member `m` holds the value of the decimal text `text`.
+template <class T>
+bool same_integer(const T& m, const std::string& text) noexcept {
+    std::int64_t n = 0;
+    const char* end = text.data() + text.size();
+    const auto res = std::from_chars(text.data(), end, n);
+    if (res.ec != std::errc() || res.ptr != end) return false;
+    if constexpr (is_optional<T>::value) {
+        return m.has_value() && *m == n;
+    } else {
+        return m == n;
     }
 }
 
@@ -543,6 +812,20 @@ struct Codec<T, for_type<T, std::int64_t>> {
                             fraction ? "expected integer, got a number with a fraction"
                                      : "integer out of range",
                             t);
+        }
+        case Token::Kind::string: {
+            // Article and relation numbers come as numeric strings from some tills: take the
+            // value, and note the text so that it is written back as it came.
+            const std::string& s = *t.string;
+            const char* end = s.data() + s.size();
+            const auto res = std::from_chars(s.data(), end, v);
+            if (res.ptr != end || res.ec == std::errc::invalid_argument || s.empty()) {
+                return r.type_error("integer", t);
+            }
+            if (res.ec != std::errc())
+                return r.report(errc::invalid_data, "integer out of range", t);
+            r.keep_text_form(s);
+            return true;
         }
         default: return r.type_error("integer", t);
         }
@@ -588,6 +871,20 @@ struct Codec<T, for_type<T, std::string>> {
     }
     static void write(std::string& out, const std::string& v, const WriteOptions&) {
         write_json_string(out, v);
+    }
+};
+
+template <class T>
+struct Codec<T, for_type<T, RawJson>> {
+    static bool read(Reader& r, void* p, const Token& t) {
+        return r.capture_raw(*static_cast<RawJson*>(p), t);
+    }
+    static void write(std::string& out, const RawJson& v, const WriteOptions&) {
+        if (v.empty()) {
+            out.append("null");
+        } else {
+            out.append(v.text());
+        }
     }
 };
 
@@ -681,11 +978,12 @@ struct StructCodec {
         return found;
     }
 
-    /// Reads a member whose null means a default-constructed value.
-    template <class M>
+    /// Reads a member whose null means a default-constructed value (and counts as not sent).
+    template <class M, std::size_t I>
     static bool read_null_as_empty(Reader& r, void* p, const Token& t) {
         if (t.kind == Token::Kind::null) {
             *static_cast<M*>(p) = M{};
+            r.top().nulls |= std::uint64_t{1} << I;
             return true;
         }
         return Codec<M>::read(r, p, t);
@@ -707,12 +1005,18 @@ struct StructCodec {
         using M = std::remove_reference_t<decltype(obj.*(field.member))>;
         // An optional field that is not a std::optional (a list omitted when empty, a string)
         // reads null as empty too, like every optional field.
-        constexpr bool null_empty = (field.flags & null_is_empty) != 0 ||
-                                    ((field.flags & required) == 0 && !is_optional<M>::value);
-        constexpr ReadFn read = null_empty                           ? &read_null_as_empty<M>
+        // Raw JSON keeps a null as the text "null"; an optional takes a null as a value (sent,
+        // so written back as null); a lenient field is a required one read leniently: a null
+        // there is the wrong type, only its absence reads as empty.
+        constexpr bool raw = std::is_same_v<M, RawJson>;
+        constexpr bool null_empty = !raw && (field.flags & lenient_field) == 0 &&
+                                    ((field.flags & null_is_empty) != 0 ||
+                                     ((field.flags & required) == 0 && !is_optional<M>::value));
+        constexpr ReadFn read = null_empty                           ? &read_null_as_empty<M, I>
                                 : (field.flags & event_details) != 0 ? &read_details<M>
                                                                      : &Codec<M>::read;
-        r.expect(&(obj.*(field.member)), read, field.key, (field.flags & event_details) != 0);
+        r.expect(&(obj.*(field.member)), read, field.key, (field.flags & event_details) != 0,
+                 raw_fields_of(obj.extra));
     }
 
     template <std::size_t... I>
@@ -756,7 +1060,12 @@ struct StructCodec {
         return ok;
     }
 
-    static bool on_end(Reader& r) { return check_required(r, r.top().seen); }
+    static bool on_end(Reader& r) {
+        const Frame& f = r.top();
+        RawFields* noted = raw_fields_of(static_cast<T*>(f.target)->extra);
+        if (noted != nullptr) noted->mark_read(f.seen & ~f.nulls);
+        return check_required(r, f.seen);
+    }
 
     static constexpr ObjectOps ops{&on_key, &on_end};
 
@@ -768,17 +1077,49 @@ struct StructCodec {
 
     static bool is_known_key(std::string_view key) noexcept { return find(key, indices{}) < size; }
 
+    /// True when `v` has any field worth writing.
+    static bool any_set(const T& v) noexcept {
+        const RawFields* noted = raw_fields_of(v.extra);
+        bool any = noted != nullptr ? !noted->empty() : has_content(v.extra);
+        for_each_field(
+            table, [&](auto, const auto& field) { any = any || is_set(v.*(field.member)); },
+            indices{});
+        return any;
+    }
+
     static void write_fields(std::string& out, const T& v, const WriteOptions& o, bool& first) {
+        static const RawFields none;
+        const RawFields* noted = raw_fields_of(v.extra);
+        const RawFields& read = noted != nullptr ? *noted : none;
         for_each_field(
             table,
-            [&](auto, const auto& field) {
+            [&](auto index, const auto& field) {
                 if ((field.flags & read_alias) != 0) return;
                 const auto& m = v.*(field.member);
-                if ((field.flags & required) == 0 && !has_content(m)) return;
+                if ((field.flags & required) == 0) {
+                    // What was read is written back as it was: a field sent (even empty) is
+                    // written, one left out stays out unless it has been given a value.
+                    const bool sent = read.was_present(index);
+                    if ((field.flags & lenient_field) != 0) {
+                        if (read.from_input() && !sent && !is_set(m)) return;
+                    } else if (!sent && !has_content(m)) {
+                        return;
+                    }
+                }
                 out.append(first ? "\"" : ",\"");
                 first = false;
                 out.append(field.key.data(), field.key.size());
                 out.append("\":");
+                using M = std::remove_cv_t<std::remove_reference_t<decltype(m)>>;
+                if constexpr (is_integer_member<M>::value) {
+                    if (read.has_text_forms()) {
+                        const std::string* text = read.text_form(field.key);
+                        if (text != nullptr && same_integer(m, *text)) {
+                            write_json_string(out, *text);
+                            return;
+                        }
+                    }
+                }
                 write_value(out, m, o);
             },
             indices{});
@@ -792,7 +1133,15 @@ struct StructCodec {
         out.push_back('}');
     }
 
-    /// Stores an unknown field in `extra` (strict mode also reports it).
+    /// Stores an unknown field's exact text in `extra` (strict mode also reports it).
+    static bool read_unknown(Reader& r, RawFields& extra, std::string& key) {
+        RawFields::Entry& e = extra.set(key, RawJson());
+        r.expect(&e.value, &Codec<RawJson>::read, e.key, false);
+        if (r.options().strict) return r.note(errc::unknown_field, "unknown field");
+        return true;
+    }
+
+    /// Stores an unknown field in a nlohmann `extra` (strict mode also reports it).
     template <class Json>
     static bool read_unknown(Reader& r, Json& extra, std::string& key) {
         if (!extra.is_object()) extra = Json::object();
@@ -803,7 +1152,7 @@ struct StructCodec {
         return true;
     }
 
-    /// Writes the kept unknown fields, except any whose key the typed model now owns.
+    /// Writes the unknown fields kept in a nlohmann `extra`.
     template <class Json>
     static void write_unknown(std::string& out, const Json& extra, bool& first,
                               bool (*known)(std::string_view) noexcept) {
@@ -817,10 +1166,43 @@ struct StructCodec {
             write_json_value(out, it.value());
         }
     }
+
+    /// Writes the kept unknown fields as their text, except any whose key the typed model now
+    /// owns.
+    static void write_unknown(std::string& out, const RawFields& extra, bool& first,
+                              bool (*known)(std::string_view) noexcept) {
+        for (const RawFields::Entry& e : extra) {
+            if (e.value.empty() || known(e.key)) continue;
+            if (!first) out.push_back(',');
+            first = false;
+            write_json_string(out, e.key);
+            out.push_back(':');
+            out.append(e.value.text());
+        }
+    }
 };
 
 template <class T>
 struct Codec<T, std::enable_if_t<is_described_v<T>>> : StructCodec<T> {};
+
+template <class T>
+bool is_set(const T& v) noexcept {
+    if constexpr (is_optional<T>::value || is_vector<T>::value || std::is_same_v<T, RawJson> ||
+                  std::is_same_v<T, std::string>) {
+        return has_content(v);
+    } else if constexpr (std::is_same_v<T, bool>) {
+        return v;
+    } else if constexpr (std::is_same_v<T, std::int64_t>) {
+        return v != 0;
+    } else if constexpr (std::is_same_v<T, Decimal>) {
+        return v != Decimal();
+    } else if constexpr (is_described_v<T>) {
+        return StructCodec<T>::any_set(v);
+    } else {
+        (void)v;
+        return true;
+    }
+}
 
 /// Parses `text` into a T; never throws.
 template <class T>
@@ -837,8 +1219,9 @@ Result<T> read_json(std::string_view text, const ReadOptions& options) {
     T value{};
     Reader reader(options, &value, &Codec<T>::read);
     try {
-        const char* begin = text.data();
-        const bool ok = nlohmann::json::sax_parse(begin, begin + text.size(), &reader,
+        reader.set_input(text.data(), text.data() + text.size());
+        const bool ok = nlohmann::json::sax_parse(TrackedInput{reader.cursor()},
+                                                  TrackedInput{reader.end_cursor()}, &reader,
                                                   nlohmann::json::input_format_t::json, true);
         if (!reader.errors().empty()) return Result<T>(std::move(reader.errors()));
         if (!ok) return Result<T>(Error{errc::invalid_json, std::string(), "unreadable JSON"});

@@ -4,6 +4,7 @@
 
 #include <mplus/webhooks/config.hpp>
 #include <mplus/webhooks/decimal.hpp>
+#include <mplus/webhooks/raw_json.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -106,6 +107,15 @@ inline void write_json_decimal(std::string& out, const Decimal& d) {
 template <class Json>
 void write_json_value(std::string& out, const Json& j) {
     out.append(j.dump(-1, ' ', false, Json::error_handler_t::replace));
+}
+
+/// Appends JSON kept as text, exactly (`null` when absent).
+inline void write_json_value(std::string& out, const RawJson& j) {
+    if (j.empty()) {
+        out.append("null");
+    } else {
+        out.append(j.text());
+    }
 }
 
 } // namespace detail
