@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -73,6 +74,51 @@ TEST_CASE("concurrent external payments: every held poll is answered when the de
     CHECK(Steady::now() - t0 < milliseconds(5000));
     CHECK(confirmed.load() == n_payments * polls_each);
     CHECK(callbacks.load() == n_payments); // one callback per payment
+}
+
+TEST_CASE(
+    "concurrent external payments: asynchronous polls from many threads, each answered once") {
+    st::MemoryStore store;
+    st::ExternalPaymentOptions o;
+    o.poll_budget = milliseconds(10000);
+    o.recheck = milliseconds(20);
+    st::ExternalPayments payments(store, o);
+    constexpr int n_payments = 16;
+    constexpr int polls_each = 8;
+    for (int p = 0; p < n_payments; ++p) payments.start(request("p" + std::to_string(p)));
+    std::mutex mutex;
+    std::condition_variable cv;
+    std::vector<int> answered(n_payments * polls_each, 0);
+    int confirmed = 0;
+    int total = 0;
+    std::vector<std::thread> pollers;
+    for (int p = 0; p < n_payments; ++p) {
+        pollers.emplace_back([&, p] {
+            for (int i = 0; i < polls_each; ++i) {
+                const auto slot = static_cast<std::size_t>(p * polls_each + i);
+                payments.poll_async(request("p" + std::to_string(p), true), [&, slot](mw::Reply r) {
+                    std::lock_guard<std::mutex> lock(mutex);
+                    ++answered[slot];
+                    ++total;
+                    if (r.external_payment && r.external_payment->confirmed == true) ++confirmed;
+                    cv.notify_all();
+                });
+            }
+        });
+    }
+    std::vector<std::thread> devices;
+    for (int p = 0; p < n_payments; ++p) {
+        devices.emplace_back([&, p] { CHECK(payments.confirm("p" + std::to_string(p))); });
+    }
+    for (auto& t : pollers) t.join();
+    for (auto& t : devices) t.join();
+    std::unique_lock<std::mutex> lock(mutex);
+    REQUIRE(
+        cv.wait_for(lock, milliseconds(8000), [&] { return total == n_payments * polls_each; }));
+    CHECK(confirmed == n_payments * polls_each);
+    for (const int a : answered) CHECK(a == 1);
+    lock.unlock();
+    CHECK(payments.held_polls() == 0);
 }
 
 TEST_CASE("concurrent external payments: cancel racing success has exactly one outcome") {

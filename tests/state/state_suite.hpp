@@ -13,7 +13,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -276,6 +278,122 @@ TEST_CASE_TEMPLATE_DEFINE("external payments: device messages answer a poll once
     CHECK(again.external_payment->message == "Insert the card");
     CHECK(payments.find("p1")->status == "pending");
     CHECK_FALSE(payments.progress("unknown", "x"));
+}
+
+/// Collects the replies of asynchronous polls and waits for them.
+struct AsyncAnswers {
+    std::mutex mutex;
+    std::condition_variable cv;
+    std::vector<std::pair<std::string, mw::Reply>> replies;
+    std::function<void(mw::Reply)> to(std::string tag) {
+        return [this, tag](mw::Reply r) {
+            {
+                std::lock_guard<std::mutex> lock(mutex);
+                replies.emplace_back(tag, std::move(r));
+            }
+            cv.notify_all();
+        };
+    }
+    bool wait_for(std::size_t n, milliseconds within) {
+        std::unique_lock<std::mutex> lock(mutex);
+        return cv.wait_for(lock, within, [&] { return replies.size() >= n; });
+    }
+    std::size_t size() {
+        std::lock_guard<std::mutex> lock(mutex);
+        return replies.size();
+    }
+};
+
+TEST_CASE_TEMPLATE_DEFINE("external payments: asynchronous polls, answered without a thread each",
+                          B, payments_async) {
+    B backend;
+    auto store = backend.open();
+    st::ExternalPaymentOptions o;
+    o.poll_budget = milliseconds(1000);
+    o.recheck = milliseconds(10000); // only notifications and the budget answer in time
+    st::ExternalPayments payments(*store, o);
+    payments.start(payment_request("p1"));
+    payments.start(payment_request("p2"));
+    payments.start(payment_request("p3"));
+    AsyncAnswers answers;
+
+    // A message the POS was not given answers at once, from the caller's thread.
+    CHECK(payments.progress("p1", "Insert the card"));
+    payments.poll_async(payment_request("p1", true), answers.to("p1-first"));
+    REQUIRE(answers.size() == 1);
+    CHECK(answers.replies[0].second.external_payment->message == "Insert the card");
+    CHECK(payments.held_polls() == 0);
+
+    // Unknown payments answer at once, cancelled.
+    payments.poll_async(payment_request("nope", true), answers.to("nope"));
+    REQUIRE(answers.size() == 2);
+    CHECK(answers.replies[1].second.external_payment->cancelled == true);
+
+    // Held: p1 (nothing new), p2 and p3.
+    const auto t0 = Steady::now();
+    payments.poll_async(payment_request("p1", true), answers.to("p1"));
+    payments.poll_async(payment_request("p2", true), answers.to("p2"));
+    payments.poll_async(payment_request("p3", true), answers.to("p3"));
+    CHECK(payments.held_polls() == 3);
+    CHECK(answers.size() == 2);
+
+    st::Confirmation c;
+    c.external_transaction_reference = "REF-2";
+    CHECK(payments.confirm("p2", c));
+    CHECK(payments.progress("p3", "PIN entered"));
+    REQUIRE(answers.wait_for(4, milliseconds(5000)));
+    CHECK(Steady::now() - t0 < milliseconds(1000)); // woken by the notifications, not the budget
+    {
+        std::lock_guard<std::mutex> lock(answers.mutex);
+        for (std::size_t i = 2; i < 4; ++i) {
+            const auto& [tag, r] = answers.replies[i];
+            REQUIRE(r.external_payment);
+            if (tag == "p2") {
+                CHECK(r.external_payment->confirmed == true);
+                CHECK(r.external_payment->external_transaction_reference == "REF-2");
+            } else {
+                CHECK(tag == "p3");
+                CHECK(r.external_payment->message == "PIN entered");
+                CHECK_FALSE(r.external_payment->confirmed.has_value());
+            }
+        }
+    }
+    CHECK(payments.held_polls() == 1);
+    // p1 heard nothing new: still pending with the last message when its budget ends.
+    REQUIRE(answers.wait_for(5, milliseconds(5000)));
+    CHECK(Steady::now() - t0 >= milliseconds(1000));
+    {
+        std::lock_guard<std::mutex> lock(answers.mutex);
+        const auto& [tag, r] = answers.replies[4];
+        CHECK(tag == "p1");
+        CHECK(r.external_payment->message == "Insert the card");
+        CHECK_FALSE(r.external_payment->confirmed.has_value());
+        CHECK_FALSE(r.external_payment->cancelled.has_value());
+        REQUIRE(r.polling);
+    }
+    CHECK(payments.held_polls() == 0);
+}
+
+TEST_CASE_TEMPLATE_DEFINE("external payments: destroying the helper answers the held polls", B,
+                          payments_async_stop) {
+    B backend;
+    auto store = backend.open();
+    st::ExternalPaymentOptions o;
+    o.poll_budget = milliseconds(60000);
+    AsyncAnswers answers;
+    const auto t0 = Steady::now();
+    {
+        st::ExternalPayments payments(*store, o);
+        payments.start(payment_request("p1"));
+        payments.poll_async(payment_request("p1", true), answers.to("p1"));
+        payments.poll_async(payment_request("p1", true), answers.to("p1"));
+        CHECK(payments.held_polls() == 2);
+        CHECK(answers.size() == 0);
+    }
+    REQUIRE(answers.size() == 2);
+    CHECK(Steady::now() - t0 < milliseconds(5000));
+    CHECK(answers.replies[0].second.external_payment->message == o.waiting_message);
+    CHECK(answers.replies[1].second.external_payment->message == o.waiting_message);
 }
 
 TEST_CASE_TEMPLATE_DEFINE("external payments: a held poll is woken by the confirmation", B,
@@ -667,6 +785,8 @@ TEST_CASE_TEMPLATE_DEFINE("dedupe: expiry reads only the minutes that ran out", 
     TEST_CASE_TEMPLATE_INVOKE(payments_budget, Backend);                                           \
     TEST_CASE_TEMPLATE_INVOKE(payments_messages, Backend);                                         \
     TEST_CASE_TEMPLATE_INVOKE(payments_wake, Backend);                                             \
+    TEST_CASE_TEMPLATE_INVOKE(payments_async, Backend);                                            \
+    TEST_CASE_TEMPLATE_INVOKE(payments_async_stop, Backend);                                       \
     TEST_CASE_TEMPLATE_INVOKE(payments_race, Backend);                                             \
     TEST_CASE_TEMPLATE_INVOKE(payments_callback, Backend);                                         \
     TEST_CASE_TEMPLATE_INVOKE(payments_abandon, Backend);                                          \

@@ -4,6 +4,7 @@
 
 #include <mplus/webhooks/config.hpp>
 #include <mplus/webhooks/decimal.hpp>
+#include <mplus/webhooks/dispatcher.hpp>
 #include <mplus/webhooks/events.hpp>
 #include <mplus/webhooks/replies.hpp>
 #include <mplus/webhooks/requests.hpp>
@@ -13,11 +14,17 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -93,6 +100,201 @@ struct ExternalPaymentState {
     bool final() const noexcept { return status == "confirmed" || status == "cancelled"; }
 };
 
+namespace detail {
+
+/// The polls held without a thread each: one timer thread for their budgets and rechecks,
+/// woken early by the store's notifications of the held payments.
+class PollHolds {
+public:
+    /// Looks at a payment once: the answer when there is one now.
+    using Step = std::function<std::optional<Reply>(const std::string& id, bool polling)>;
+    /// The answer when the budget ended.
+    using End = std::function<Reply(const std::string& id, bool polling)>;
+
+    /// Holds on `store`: rechecks every `recheck`, answers after `budget`.
+    PollHolds(Store& store, std::chrono::milliseconds recheck, std::chrono::milliseconds budget,
+              Step step, End end)
+        : store_(store), recheck_(recheck), budget_(budget), step_(std::move(step)),
+          end_(std::move(end)), shared_(std::make_shared<Shared>()) {
+        thread_ = std::thread([this] { run(); });
+    }
+    PollHolds(const PollHolds&) = delete;
+    PollHolds& operator=(const PollHolds&) = delete;
+    /// Stops the thread and answers every poll still held with where its payment stands.
+    ~PollHolds() {
+        {
+            std::lock_guard<std::mutex> lock(shared_->mutex);
+            shared_->stop = true;
+        }
+        shared_->wake.notify_all();
+        thread_.join();
+        std::map<std::uint64_t, Waiter> left;
+        {
+            std::lock_guard<std::mutex> lock(shared_->mutex);
+            left.swap(waiters_);
+        }
+        for (auto& [wid, w] : left) {
+            w.listener.stop();
+            w.answer(end_(w.id, w.polling));
+        }
+    }
+
+    /// Answers the poll of payment `id` through `answer`, now or when held.
+    void hold(const std::string& id, bool polling, std::function<void(Reply)> answer) {
+        std::uint64_t wid = 0;
+        {
+            std::lock_guard<std::mutex> lock(shared_->mutex);
+            wid = ++next_;
+            Waiter& w = waiters_[wid];
+            w.id = id;
+            w.polling = polling;
+            w.answer = std::move(answer);
+            w.deadline = std::chrono::steady_clock::now() + budget_;
+            std::weak_ptr<Shared> weak = shared_;
+            // Listening before the first read: nothing committed after it is missed.
+            w.listener = store_.listen(ExternalPayments_topic(id), [weak, wid] {
+                if (const auto sh = weak.lock()) {
+                    {
+                        std::lock_guard<std::mutex> l(sh->mutex);
+                        sh->woken.push_back(wid);
+                    }
+                    sh->wake.notify_all();
+                }
+            });
+        }
+        std::optional<Reply> now;
+        try {
+            now = step_(id, polling);
+        } catch (...) {
+            now.reset(); // the store failed: the hold thread retries at the next recheck
+        }
+        std::function<void(Reply)> call;
+        {
+            std::lock_guard<std::mutex> lock(shared_->mutex);
+            const auto it = waiters_.find(wid);
+            if (now) {
+                call = std::move(it->second.answer);
+                it->second.listener.stop();
+                waiters_.erase(it);
+            } else {
+                it->second.ready = true;
+                arm(wid, it->second, std::chrono::steady_clock::now());
+                if (it->second.dirty) shared_->woken.push_back(wid);
+            }
+        }
+        if (call) call(std::move(*now));
+        shared_->wake.notify_all();
+    }
+
+    /// The polls held now.
+    std::size_t size() const {
+        std::lock_guard<std::mutex> lock(shared_->mutex);
+        return waiters_.size();
+    }
+
+private:
+    using TimePoint = std::chrono::steady_clock::time_point;
+    struct Waiter {
+        std::string id;
+        bool polling = false;
+        std::function<void(Reply)> answer;
+        TimePoint deadline;
+        TimePoint due;
+        bool armed = false;
+        bool ready = false; ///< hold() finished its first read
+        bool dirty = false; ///< notified during that read
+        Listener listener;
+    };
+    struct Shared {
+        std::mutex mutex;
+        std::condition_variable wake;
+        std::vector<std::uint64_t> woken; ///< notified since the thread last looked
+        bool stop = false;
+    };
+
+    static std::string ExternalPayments_topic(const std::string& id) {
+        return "external_payment/" + id;
+    }
+
+    /// Schedules the next look at `w` (lock held).
+    void arm(std::uint64_t wid, Waiter& w, TimePoint now) {
+        if (w.armed) timers_.erase({w.due, wid});
+        w.due = std::min(w.deadline, now + recheck_);
+        w.armed = true;
+        timers_.insert({w.due, wid});
+    }
+
+    void run() {
+        std::unique_lock<std::mutex> lock(shared_->mutex);
+        for (;;) {
+            if (shared_->stop) return;
+            const TimePoint now = std::chrono::steady_clock::now();
+            std::vector<std::uint64_t> due;
+            due.swap(shared_->woken);
+            while (!timers_.empty() && timers_.begin()->first <= now) {
+                due.push_back(timers_.begin()->second);
+                timers_.erase(timers_.begin());
+                const auto it = waiters_.find(due.back());
+                if (it != waiters_.end()) it->second.armed = false;
+            }
+            if (due.empty()) {
+                if (timers_.empty()) {
+                    shared_->wake.wait(lock);
+                } else {
+                    shared_->wake.wait_until(lock, timers_.begin()->first);
+                }
+                continue;
+            }
+            for (const std::uint64_t wid : due) {
+                auto it = waiters_.find(wid);
+                if (it == waiters_.end()) continue;
+                if (!it->second.ready) { // hold() is still reading: it looks again when done
+                    it->second.dirty = true;
+                    continue;
+                }
+                const std::string id = it->second.id;
+                const bool polling = it->second.polling;
+                const bool last = std::chrono::steady_clock::now() >= it->second.deadline;
+                lock.unlock();
+                std::optional<Reply> answer;
+                try {
+                    answer = step_(id, polling);
+                } catch (...) {
+                    answer.reset();
+                }
+                if (!answer && last) answer = end_(id, polling);
+                lock.lock();
+                it = waiters_.find(wid);
+                if (it == waiters_.end()) continue;
+                if (!answer) {
+                    arm(wid, it->second, std::chrono::steady_clock::now());
+                    continue;
+                }
+                std::function<void(Reply)> call = std::move(it->second.answer);
+                if (it->second.armed) timers_.erase({it->second.due, wid});
+                it->second.listener.stop();
+                waiters_.erase(it);
+                lock.unlock();
+                call(std::move(*answer));
+                lock.lock();
+            }
+        }
+    }
+
+    Store& store_;
+    std::chrono::milliseconds recheck_;
+    std::chrono::milliseconds budget_;
+    Step step_;
+    End end_;
+    std::shared_ptr<Shared> shared_;
+    std::map<std::uint64_t, Waiter> waiters_;              // guarded by shared_->mutex
+    std::set<std::pair<TimePoint, std::uint64_t>> timers_; // guarded by shared_->mutex
+    std::uint64_t next_ = 0;
+    std::thread thread_;
+};
+
+} // namespace detail
+
 /// The external-payment events on a Store, for any payment device.
 ///
 /// One document per externalPaymentId. The POS side (start, poll, request_cancel, abandon,
@@ -107,7 +309,7 @@ struct ExternalPaymentState {
 ///
 /// Once the outcome is final, callbackUrl (when given) gets one POST from the instance that
 /// settled it; deliver_callbacks() retries what failed. Thread-safe; poll() blocks the calling
-/// thread for at most poll_budget.
+/// thread for at most poll_budget, poll_async() holds the poll without blocking a thread.
 class ExternalPayments {
 public:
     /// The helper on `store`, posting callbacks through `poster` (none when empty).
@@ -162,27 +364,37 @@ public:
         const auto deadline = std::chrono::steady_clock::now() + options_.poll_budget;
         Subscription sub = store_.subscribe(topic(id));
         for (;;) {
-            std::optional<Reply> answer = store_.with([&](Transaction& tx) -> std::optional<Reply> {
-                auto doc = tx.get(options_.table, id);
-                if (!doc) return unknown_reply(id, polling);
-                const ExternalPaymentState s = state_of(*doc);
-                if (s.final()) return outcome_reply(s, polling);
-                if (s.version > (*doc)["answered"].get<std::int64_t>()) {
-                    (*doc)["answered"] = s.version;
-                    tx.put(options_.table, id, *doc);
-                    return pending_reply(s, polling);
-                }
-                return std::nullopt;
-            });
+            std::optional<Reply> answer = poll_step(store_, options_, id, polling);
             if (answer) return std::move(*answer);
             const auto now = std::chrono::steady_clock::now();
             if (now >= deadline) break;
             sub.wait_until(std::min(deadline, now + options_.recheck));
         }
-        const auto doc = find(id);
-        if (!doc) return unknown_reply(id, polling);
-        return doc->final() ? outcome_reply(*doc, polling) : pending_reply(*doc, polling);
+        return poll_end(store_, options_, id, polling);
     }
+
+    /// pollExternalPayment without blocking: `answer` gets the reply poll() would give, at once
+    /// (from this call) when the payment is final or has a message the POS was not given, else
+    /// later from the one hold thread of this helper, when the device reports or poll_budget
+    /// ends. No thread per held poll: a held poll is a timer entry and a store Listener.
+    /// `answer` is called exactly once (also when the helper is destroyed first: it then
+    /// answers "still pending" at once); it must not throw.
+    void poll_async(const ExternalPaymentRequest& request, std::function<void(Reply)> answer) {
+        holds().hold(request.external_payment.external_payment_id, request.event.polling(),
+                     std::move(answer));
+    }
+
+    /// poll_async() answering through the asynchronous handler's Responder:
+    ///
+    ///     dispatcher.on<events::PollExternalPayment>(
+    ///         [&](const ExternalPaymentRequest& r, Responder out) { payments.poll_async(r, out);
+    ///         });
+    void poll_async(const ExternalPaymentRequest& request, Responder responder) {
+        poll_async(request, [responder](Reply r) mutable { responder.reply(std::move(r)); });
+    }
+
+    /// The polls held by poll_async() now.
+    std::size_t held_polls() const { return holds_ ? holds_->size() : 0; }
 
     /// requestCancelExternalPayment: cancels a payment that is not confirmed; after the
     /// confirmation the answer is too_late_message and the payment stays confirmed.
@@ -445,17 +657,73 @@ private:
     }
 
     Reply pending_reply(const ExternalPaymentState& s, bool polling) const {
+        return pending_reply(options_, s, polling);
+    }
+    static Reply pending_reply(const ExternalPaymentOptions& o, const ExternalPaymentState& s,
+                               bool polling) {
         Reply r = base_reply(s.id, polling);
-        r.external_payment->message =
-            s.messages.empty() ? options_.waiting_message : s.messages.back();
+        r.external_payment->message = s.messages.empty() ? o.waiting_message : s.messages.back();
         return r;
     }
 
     Reply unknown_reply(const std::string& id, bool polling) const {
+        return unknown_reply(options_, id, polling);
+    }
+    static Reply unknown_reply(const ExternalPaymentOptions& o, const std::string& id,
+                               bool polling) {
         Reply r = base_reply(id, polling);
         r.external_payment->cancelled = true;
-        r.external_payment->message = options_.unknown_message;
+        r.external_payment->message = o.unknown_message;
         return r;
+    }
+
+    /// One look at a polled payment: the answer when there is one now (final, unknown, or a
+    /// change the POS was not given yet, which is then marked as given).
+    static std::optional<Reply> poll_step(Store& store, const ExternalPaymentOptions& o,
+                                          const std::string& id, bool polling) {
+        return store.with([&](Transaction& tx) -> std::optional<Reply> {
+            auto doc = tx.get(o.table, id);
+            if (!doc) return unknown_reply(o, id, polling);
+            const ExternalPaymentState s = state_of(*doc);
+            if (s.final()) return outcome_reply(s, polling);
+            if (s.version > number(*doc, "answered")) {
+                (*doc)["answered"] = s.version;
+                tx.put(o.table, id, *doc);
+                return pending_reply(o, s, polling);
+            }
+            return std::nullopt;
+        });
+    }
+
+    /// The answer to a poll whose budget ended: where the payment stands.
+    static Reply poll_end(Store& store, const ExternalPaymentOptions& o, const std::string& id,
+                          bool polling) {
+        auto doc = store.with([&](Transaction& tx) { return tx.get(o.table, id); });
+        if (!doc) return unknown_reply(o, id, polling);
+        const ExternalPaymentState s = state_of(*doc);
+        return s.final() ? outcome_reply(s, polling) : pending_reply(o, s, polling);
+    }
+
+    detail::PollHolds& holds() {
+        std::call_once(holds_once_, [this] {
+            Store& store = store_;
+            const ExternalPaymentOptions o = options_;
+            holds_ = std::make_shared<detail::PollHolds>(
+                store, o.recheck, o.poll_budget,
+                [&store, o](const std::string& id, bool polling) {
+                    return poll_step(store, o, id, polling);
+                },
+                [&store, o](const std::string& id, bool polling) {
+                    try {
+                        return poll_end(store, o, id, polling);
+                    } catch (...) {
+                        ExternalPaymentState s;
+                        s.id = id;
+                        return pending_reply(o, s, polling); // the store failed: still pending
+                    }
+                });
+        });
+        return *holds_;
     }
 
     void add_message(nlohmann::json& doc, std::string message) const {
@@ -526,6 +794,8 @@ private:
     Store& store_;
     ExternalPaymentOptions options_;
     HttpPoster poster_;
+    std::once_flag holds_once_;
+    std::shared_ptr<detail::PollHolds> holds_; // last: stopped (polls answered) first
 };
 
 } // namespace state

@@ -90,13 +90,37 @@ public:
         const auto it = topics_.find(topic);
         if (it != topics_.end() && --it->second.users == 0) topics_.erase(it);
     }
-    /// Counts one notification of `topic` and wakes its waiters.
-    void publish(std::string_view topic) {
+    /// Calls `wake` at every later notification of `topic` (from the notifying thread, after
+    /// the commit, with no lock held); returns the listener's id for unlisten().
+    std::uint64_t listen(const std::string& topic, std::function<void()> wake) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        Topic& t = topics_[topic];
+        ++t.users;
+        const std::uint64_t id = ++next_listener_;
+        t.listeners.emplace(id, std::move(wake));
+        return id;
+    }
+    /// Removes listener `id` of `topic`. A notification already being delivered may still
+    /// call it once.
+    void unlisten(const std::string& topic, std::uint64_t id) noexcept {
         std::lock_guard<std::mutex> lock(mutex_);
         const auto it = topics_.find(topic);
         if (it == topics_.end()) return;
-        ++it->second.count;
-        it->second.wake.notify_all();
+        it->second.listeners.erase(id);
+        if (--it->second.users == 0) topics_.erase(it);
+    }
+    /// Counts one notification of `topic` and wakes its waiters and listeners.
+    void publish(std::string_view topic) {
+        std::vector<std::function<void()>> calls;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            const auto it = topics_.find(topic);
+            if (it == topics_.end()) return;
+            ++it->second.count;
+            it->second.wake.notify_all();
+            for (const auto& l : it->second.listeners) calls.push_back(l.second);
+        }
+        for (const auto& call : calls) call();
     }
     /// Waits until the counter of `topic` differs from `seen` (then updates `seen` and
     /// returns true) or until `deadline` (returns false). `topic` must be joined.
@@ -119,8 +143,10 @@ private:
         std::uint64_t count = 0;
         std::size_t users = 0;
         std::condition_variable wake;
+        std::map<std::uint64_t, std::function<void()>> listeners;
     };
     mutable std::mutex mutex_;
+    std::uint64_t next_listener_ = 0;
     std::map<std::string, Topic, std::less<>> topics_;
 };
 
@@ -183,6 +209,45 @@ private:
     std::uint64_t seen_ = 0;
 };
 
+/// Calls a function at every notification of one topic, until destroyed: the non-blocking
+/// twin of Subscription. Created by Store::listen before reading the state it watches.
+class Listener {
+public:
+    /// An empty listener.
+    Listener() = default;
+    /// Listens to `topic` of `hub`, calling `wake`.
+    Listener(std::shared_ptr<detail::NotifyHub> hub, std::string topic, std::function<void()> wake)
+        : hub_(std::move(hub)), topic_(std::move(topic)),
+          id_(hub_->listen(topic_, std::move(wake))) {}
+    Listener(const Listener&) = delete;
+    Listener& operator=(const Listener&) = delete;
+    /// Moves the listener; the source is left empty.
+    Listener(Listener&& other) noexcept
+        : hub_(std::move(other.hub_)), topic_(std::move(other.topic_)), id_(other.id_) {}
+    /// Stops this listener and takes over `other`.
+    Listener& operator=(Listener&& other) noexcept {
+        if (this != &other) {
+            stop();
+            hub_ = std::move(other.hub_);
+            topic_ = std::move(other.topic_);
+            id_ = other.id_;
+        }
+        return *this;
+    }
+    ~Listener() { stop(); }
+
+    /// Stops listening (a notification being delivered may still call once).
+    void stop() noexcept {
+        if (hub_) hub_->unlisten(topic_, id_);
+        hub_.reset();
+    }
+
+private:
+    std::shared_ptr<detail::NotifyHub> hub_;
+    std::string topic_;
+    std::uint64_t id_ = 0;
+};
+
 /// The store that helpers and handlers keep their state in. What one transaction writes is
 /// all there or not at all; transactions are serializable (each sees the others as if they
 /// ran one at a time), also across the instances that share a networked store.
@@ -210,6 +275,11 @@ public:
     /// several processes deliver other instances' notifications too when they can (the
     /// PostgreSQL store does; two processes on one SQLite file do not).
     Subscription subscribe(std::string topic) { return Subscription(hub_, std::move(topic)); }
+    /// Calls `wake` at every notification of `topic` while the returned Listener lives (from
+    /// the notifying thread, so keep `wake` short: record, then act on another thread).
+    Listener listen(std::string topic, std::function<void()> wake) {
+        return Listener(hub_, std::move(topic), std::move(wake));
+    }
 
     /// True when notifications from other processes reach this one.
     virtual bool notifies_across_processes() const noexcept { return false; }
