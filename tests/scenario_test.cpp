@@ -385,3 +385,149 @@ TEST_CASE("ScenarioSession: state(), scenario() that replays, reset()") {
     auto refused = session.run_step(json::parse(R"({"action":"choose","option":1})"));
     CHECK(refused.problems.at(0) == "POS refused dialog: no dialog is open");
 }
+
+namespace {
+
+// Failures of matching `actual` against `expected`, both read with parse_json_exact().
+std::vector<mw::ExpectationFailure> match_exact(std::string_view expected,
+                                                std::string_view actual) {
+    json e;
+    json a;
+    mw::JsonNumberTexts en;
+    mw::JsonNumberTexts an;
+    REQUIRE(mw::parse_json_exact(expected, e, en));
+    REQUIRE(mw::parse_json_exact(actual, a, an));
+    std::vector<mw::ExpectationFailure> failures;
+    mw::match_json(e, &a, "", failures, mw::NumberTextSources{&en, "", &an, ""});
+    return failures;
+}
+
+// A middleware answering every request with the same signed body text.
+mw::PosTransport raw_reply(std::string body) {
+    return [body](const mw::HttpRequest&) {
+        mw::HttpResponse out;
+        out.status = 200;
+        out.body = body;
+        out.headers.push_back({"Content-Type", "application/json"});
+        out.headers.push_back(
+            {"X-Mplus-Signature", mw::Secret::from_text(test_secret)->sign(out.body)});
+        return out;
+    };
+}
+
+} // namespace
+
+TEST_CASE("parse_json_exact: keeps each number's text by JSON pointer") {
+    json j;
+    mw::JsonNumberTexts n;
+    REQUIRE(mw::parse_json_exact(
+        R"({"a":[1,2.50,{"b/c":0.1000000000000000001}],"d":123456789012345678901234,"e~":1E2})", j,
+        n));
+    CHECK(j["a"][0] == 1);
+    CHECK(j["a"][2]["b/c"] == 0.1);
+    CHECK(n.size() == 4);
+    CHECK(n["/a/1"] == "2.50");
+    CHECK(n["/a/2/b~1c"] == "0.1000000000000000001");
+    CHECK(n["/d"] == "123456789012345678901234");
+    CHECK(n["/e~0"] == "1E2");
+    CHECK(n.count("/a/0") == 0); // 64-bit integers are exact as JSON values
+    std::string error;
+    CHECK_FALSE(mw::parse_json_exact(R"({"a":)", j, n, &error));
+    CHECK(error.find("parse error") != std::string::npos);
+    CHECK_FALSE(mw::parse_json_exact("1 2", j, n));
+    CHECK(n["/a/1"] == "2.50"); // a failed parse leaves the outputs alone
+}
+
+TEST_CASE("normalized_number_text: one text per value, any number of digits") {
+    CHECK(mw::detail::normalized_number_text("0.0150") == "15e-1");
+    CHECK(mw::detail::normalized_number_text("1.5E-2") == "15e-1");
+    CHECK(mw::detail::normalized_number_text("-0.000") == "0");
+    CHECK(mw::detail::normalized_number_text("-12300") == "-123e5");
+    CHECK(mw::detail::normalized_number_text("0.1000000000000000001") == "1000000000000000001e0");
+    CHECK_FALSE(mw::detail::normalized_number_text("1."));
+    CHECK_FALSE(mw::detail::normalized_number_text("1e"));
+    CHECK_FALSE(mw::detail::normalized_number_text("x"));
+}
+
+TEST_CASE("match_json: numbers kept as written compare beyond what a double holds") {
+    // Through double these are equal; as written they are not.
+    CHECK(match(R"({"x":0.1000000000000000001})", R"({"x":0.1})").empty());
+    const auto f = match_exact(R"({"x":0.1000000000000000001})", R"({"x":0.1})");
+    REQUIRE(f.size() == 1);
+    CHECK(f[0].path == "/x");
+    CHECK(f[0].message == "differs (as written: expected 0.1000000000000000001, got 0.1)");
+    CHECK(match_exact("[0.1000000000000000001]", "[0.10000000000000000010]").empty());
+    CHECK(match_exact("12345678901234567.89", "1234567.891234567892").size() == 1);
+    CHECK(match_exact("12345678901234567.89", "12345678901234567.890").empty());
+    CHECK(match_exact("12345678901234567890123", "12345678901234567890124").size() == 1);
+    CHECK(match_exact("12345678901234567890123", "1.2345678901234567890123e22").empty());
+    CHECK(match_exact("10", "10.00").empty());
+    CHECK(match_exact("1.5E-2", "0.015").empty());
+    CHECK(match_exact("19.95", "19.96")[0].message == "differs");
+    CHECK(match_exact(R"({"a":{"$contains":[0.1000000000000000001]}})", R"({"a":[0.2,0.1]})")
+              .size() == 1);
+    CHECK(match_exact(R"({"a":{"$contains":[0.1000000000000000001]}})",
+                      R"({"a":[0.2,0.1000000000000000001]})")
+              .empty());
+}
+
+TEST_CASE("run_scenario: reply numbers compare as written in the file and in the reply") {
+    const std::string body =
+        R"({"scanCode":{"recognized":true},"amount":0.1000000000000000001,"big":98765432109876543210})";
+    const auto run = [&](std::string_view expect) {
+        const mw::Scenario s = load(R"({"name":"exact","steps":[{"action":"scanCode","code":"A",)"
+                                    R"("expect":{"reply":)" +
+                                    std::string(expect) + "}}]}");
+        return mw::run_scenario(s, raw_reply(body), options());
+    };
+    const auto failures = [](const mw::ScenarioResult& r) {
+        REQUIRE(r.steps.size() == 1);
+        return r.steps[0].failures;
+    };
+    CHECK(
+        failures(run(R"({"amount":0.10000000000000000010,"big":98765432109876543210.0})")).empty());
+    const auto f = failures(run(R"({"amount":0.1})"));
+    REQUIRE(f.size() == 1);
+    CHECK(f[0].path == "/reply/amount");
+    CHECK(failures(run(R"({"big":98765432109876543211})")).size() == 1);
+}
+
+TEST_CASE("run_scenario: till numbers keep every digit of the step and of the expectation") {
+    JsonMiddleware m;
+    const auto run = [&](std::string_view total) {
+        const mw::Scenario s = load(
+            R"({"name":"exact","steps":[{"action":"addLine","text":"A","priceIncl":12345678901234567.89,)"
+            R"("expect":{"till":{"total":)" +
+            std::string(total) + R"(,"lines":[{"lineTotal":)" + std::string(total) + "}]}}}]}");
+        return mw::run_scenario(s, m.transport(), options());
+    };
+    const mw::ScenarioResult held = run("12345678901234567.89");
+    REQUIRE(held.steps.size() == 1);
+    CHECK(held.steps[0].failures.empty());
+    const mw::ScenarioResult off = run("12345678901234567.88");
+    REQUIRE(off.steps.size() == 1);
+    std::vector<std::string> paths;
+    for (const auto& f : off.steps[0].failures) paths.push_back(f.path);
+    std::sort(paths.begin(), paths.end());
+    CHECK(paths == std::vector<std::string>{"/till/lines/0/lineTotal", "/till/total"});
+}
+
+TEST_CASE("run_scenario: article prices in the till defaults keep every digit") {
+    JsonMiddleware m;
+    const auto run = [&](std::string_view total) {
+        const mw::Scenario s = load(
+            R"({"name":"exact","till":{"articles":[{"articleNumber":1,"text":"A",)"
+            R"("priceIncl":12345678901234567.89}]},"steps":[{"action":"addLine","articleNumber":1,)"
+            R"("expect":{"till":{"total":)" +
+            std::string(total) + "}}}]}");
+        return mw::run_scenario(s, m.transport(), options());
+    };
+    const mw::ScenarioResult held = run("12345678901234567.89");
+    REQUIRE(held.steps.size() == 1);
+    CHECK(held.steps[0].failures.empty());
+    const mw::ScenarioResult off = run("12345678901234567.9");
+    REQUIRE(off.steps.size() == 1);
+    REQUIRE(off.steps[0].failures.size() == 1);
+    CHECK(off.steps[0].failures[0].message ==
+          "differs (as written: expected 12345678901234567.9, got 12345678901234567.89)");
+}

@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
+#include <cstdint>
+#include <map>
 #include <optional>
 #include <regex>
 #include <string>
@@ -43,6 +45,216 @@ struct ExpectationFailure {
     }
 };
 
+/// The exact text of numbers in a JSON document, keyed by JSON pointer (`/lines/0/price`):
+/// what a double would round away. Numbers without an entry compare by their JSON value.
+using JsonNumberTexts = std::map<std::string, std::string>;
+
+namespace detail {
+
+/// Escapes a JSON pointer token (`~` as `~0`, `/` as `~1`).
+inline std::string escape_pointer_token(std::string_view key) {
+    std::string token;
+    for (char c : key) {
+        if (c == '~') {
+            token += "~0";
+        } else if (c == '/') {
+            token += "~1";
+        } else {
+            token += c;
+        }
+    }
+    return token;
+}
+
+/// A SAX handler building an nlohmann::json and recording the text of every non-integer
+/// number (and every integer beyond 64 bits) under its JSON pointer.
+class ExactJsonBuilder {
+public:
+    using number_integer_t = nlohmann::json::number_integer_t;
+    using number_unsigned_t = nlohmann::json::number_unsigned_t;
+    using number_float_t = nlohmann::json::number_float_t;
+    using string_t = nlohmann::json::string_t;
+    using binary_t = nlohmann::json::binary_t;
+
+    /// Builds into `root`, recording texts into `numbers`.
+    ExactJsonBuilder(nlohmann::json& root, JsonNumberTexts& numbers)
+        : root_(root), numbers_(numbers) {}
+
+    bool null() { return put(nullptr) != nullptr; }
+    bool boolean(bool v) { return put(v) != nullptr; }
+    bool number_integer(number_integer_t v) { return put(v) != nullptr; }
+    bool number_unsigned(number_unsigned_t v) { return put(v) != nullptr; }
+    bool number_float(number_float_t v, const string_t& text) {
+        std::string pointer;
+        if (put(v, &pointer) == nullptr) return false;
+        numbers_[pointer] = text;
+        return true;
+    }
+    bool string(string_t& v) { return put(v) != nullptr; }
+    bool binary(binary_t& v) { return put(nlohmann::json::binary(v)) != nullptr; }
+    bool start_object(std::size_t) { return open(nlohmann::json::object()); }
+    bool end_object() { return close(); }
+    bool start_array(std::size_t) { return open(nlohmann::json::array()); }
+    bool end_array() { return close(); }
+    bool key(string_t& k) {
+        key_ = k;
+        return true;
+    }
+    bool parse_error(std::size_t, const std::string&, const nlohmann::json::exception& e) {
+        error_ = e.what();
+        return false;
+    }
+    /// Why the text was not valid JSON (empty when it was).
+    const std::string& error() const { return error_; }
+
+private:
+    struct Frame {
+        nlohmann::json* node;
+        std::string pointer;
+    };
+
+    nlohmann::json* put(nlohmann::json v, std::string* pointer = nullptr) {
+        if (stack_.empty()) {
+            root_ = std::move(v);
+            if (pointer != nullptr) pointer->clear();
+            return &root_;
+        }
+        Frame& f = stack_.back();
+        if (f.node->is_array()) {
+            if (pointer != nullptr) *pointer = f.pointer + "/" + std::to_string(f.node->size());
+            f.node->push_back(std::move(v));
+            return &f.node->back();
+        }
+        if (pointer != nullptr) *pointer = f.pointer + "/" + escape_pointer_token(key_);
+        nlohmann::json& slot = (*f.node)[key_];
+        slot = std::move(v);
+        return &slot;
+    }
+    bool open(nlohmann::json container) {
+        std::string pointer;
+        nlohmann::json* node = put(std::move(container), &pointer);
+        if (node == nullptr) return false;
+        stack_.push_back({node, std::move(pointer)});
+        return true;
+    }
+    bool close() {
+        if (stack_.empty()) return false;
+        stack_.pop_back();
+        return true;
+    }
+
+    nlohmann::json& root_;
+    JsonNumberTexts& numbers_;
+    std::vector<Frame> stack_;
+    std::string key_;
+    std::string error_;
+};
+
+/// JSON number text in one normal form: `0`, or `[-]<digits>e<exponent>` with the significant
+/// digits (no leading or trailing zeros) of any length; nullopt when `text` is not a number.
+inline std::optional<std::string> normalized_number_text(std::string_view text) {
+    std::size_t i = 0;
+    const std::size_t n = text.size();
+    const bool negative = i < n && text[i] == '-';
+    if (negative) ++i;
+    std::string digits;
+    std::int64_t point = 0; // digits before the decimal point
+    bool any = false;
+    while (i < n && text[i] >= '0' && text[i] <= '9') {
+        digits += text[i++];
+        ++point;
+        any = true;
+    }
+    if (!any) return std::nullopt;
+    if (i < n && text[i] == '.') {
+        ++i;
+        bool frac = false;
+        while (i < n && text[i] >= '0' && text[i] <= '9') {
+            digits += text[i++];
+            frac = true;
+        }
+        if (!frac) return std::nullopt;
+    }
+    std::int64_t exponent = 0;
+    if (i < n && (text[i] == 'e' || text[i] == 'E')) {
+        ++i;
+        bool exp_negative = false;
+        if (i < n && (text[i] == '+' || text[i] == '-')) exp_negative = text[i++] == '-';
+        if (i >= n) return std::nullopt;
+        while (i < n && text[i] >= '0' && text[i] <= '9') {
+            if (exponent < 1000000000) exponent = exponent * 10 + (text[i] - '0');
+            ++i;
+        }
+        if (exp_negative) exponent = -exponent;
+    }
+    if (i != n) return std::nullopt;
+    const std::size_t first = digits.find_first_not_of('0');
+    if (first == std::string::npos) return std::string("0");
+    const std::size_t last = digits.find_last_not_of('0');
+    // value = 0.<digits> * 10^(point + exponent); keep the significant digits only
+    const std::int64_t e = point + exponent - static_cast<std::int64_t>(first);
+    return std::string(negative ? "-" : "") + digits.substr(first, last - first + 1) + "e" +
+           std::to_string(e);
+}
+
+/// True when the JSON number texts `a` and `b` have the same value: as Decimal when both fit,
+/// else by their normalized_number_text() (`10` equals `10.00`, `0.1000000000000000001` does
+/// not equal `0.1`).
+inline bool same_number_text(std::string_view a, std::string_view b) {
+    const std::optional<Decimal> da = Decimal::parse(a);
+    const std::optional<Decimal> db = Decimal::parse(b);
+    if (da && db) return *da == *db;
+    const std::optional<std::string> na = normalized_number_text(a);
+    const std::optional<std::string> nb = normalized_number_text(b);
+    return na && nb ? *na == *nb : a == b;
+}
+
+/// The exact text of the number `j` found at `pointer` in `numbers` (null: none kept), else
+/// its JSON text.
+inline std::string number_text(const nlohmann::json& j, const JsonNumberTexts* numbers,
+                               const std::string& pointer) {
+    if (numbers != nullptr) {
+        const auto it = numbers->find(pointer);
+        if (it != numbers->end()) return it->second;
+    }
+    return j.dump();
+}
+
+} // namespace detail
+
+/// Parses JSON `text` into `out`, keeping in `numbers` the exact text of each number that is
+/// not a 64-bit integer, by JSON pointer; false (with `error` set when given) when `text` is
+/// not valid JSON. Never throws.
+inline bool parse_json_exact(std::string_view text, nlohmann::json& out, JsonNumberTexts& numbers,
+                             std::string* error = nullptr) {
+    nlohmann::json root;
+    JsonNumberTexts found;
+    detail::ExactJsonBuilder builder(root, found);
+    bool ok = false;
+    try {
+        ok = nlohmann::json::sax_parse(text.begin(), text.end(), &builder);
+    } catch (const std::exception& e) {
+        if (error != nullptr) *error = e.what();
+        return false;
+    }
+    if (!ok) {
+        if (error != nullptr) *error = builder.error();
+        return false;
+    }
+    out = std::move(root);
+    numbers = std::move(found);
+    return true;
+}
+
+/// Where the exact number texts of an expected value and of the actual value are found:
+/// the maps (null: none) and the JSON pointers of the two values in them.
+struct NumberTextSources {
+    const JsonNumberTexts* expected = nullptr; ///< texts of the expected document
+    std::string expected_at;                   ///< pointer of the expected value in it
+    const JsonNumberTexts* actual = nullptr;   ///< texts of the actual document
+    std::string actual_at;                     ///< pointer of the actual value in it
+};
+
 namespace detail {
 
 /// True when `j` is the matcher object `{"$contains": [...]}`.
@@ -50,14 +262,9 @@ inline bool is_contains_matcher(const nlohmann::json& j) {
     return j.is_object() && j.size() == 1 && j.contains("$contains");
 }
 
-/// The exact decimal value of a JSON number (its shortest text), or nullopt.
-inline std::optional<Decimal> json_decimal(const nlohmann::json& j) {
-    if (!j.is_number()) return std::nullopt;
-    return Decimal::parse(j.dump());
-}
-
 /// True when `actual` matches `expected` (no failure recorded).
-inline bool json_matches(const nlohmann::json& expected, const nlohmann::json* actual);
+inline bool json_matches(const nlohmann::json& expected, const nlohmann::json* actual,
+                         const NumberTextSources& numbers = {});
 
 } // namespace detail
 
@@ -66,9 +273,15 @@ inline bool json_matches(const nlohmann::json& expected, const nlohmann::json* a
 /// matches; arrays element by element with the same length, unless written
 /// `{"$contains": [...]}` (every element given matches some element); `"$any"` matches any
 /// present value, `"$absent"` requires absence, `"$re:<ECMAScript regex>"` searches a string;
-/// numbers compare as exact decimals (10 matches 10.00).
+/// numbers compare as exact decimals (10 matches 10.00) of their text in `numbers` where kept
+/// there (see parse_json_exact()), else of their JSON value.
 inline void match_json(const nlohmann::json& expected, const nlohmann::json* actual,
-                       const std::string& path, std::vector<ExpectationFailure>& failures) {
+                       const std::string& path, std::vector<ExpectationFailure>& failures,
+                       const NumberTextSources& numbers) {
+    const auto at = [&](const std::string& expected_token, const std::string& actual_token) {
+        return NumberTextSources{numbers.expected, numbers.expected_at + "/" + expected_token,
+                                 numbers.actual, numbers.actual_at + "/" + actual_token};
+    };
     const auto fail = [&](std::string message) {
         failures.push_back({path, expected,
                             actual ? std::optional<nlohmann::json>(*actual) : std::nullopt,
@@ -104,7 +317,11 @@ inline void match_json(const nlohmann::json& expected, const nlohmann::json* act
         if (!want.is_array()) return fail("$contains needs an array");
         for (std::size_t i = 0; i < want.size(); ++i) {
             bool found = false;
-            for (const auto& a : *actual) found = found || detail::json_matches(want[i], &a);
+            for (std::size_t k = 0; k < actual->size() && !found; ++k) {
+                found =
+                    detail::json_matches(want[i], &(*actual)[k],
+                                         at("$contains/" + std::to_string(i), std::to_string(k)));
+            }
             if (!found) {
                 failures.push_back(
                     {path, want[i], *actual, "no element matches $contains/" + std::to_string(i)});
@@ -115,13 +332,10 @@ inline void match_json(const nlohmann::json& expected, const nlohmann::json* act
     if (expected.is_object()) {
         if (!actual->is_object()) return fail("expected an object");
         for (const auto& [key, value] : expected.items()) {
-            std::string token;
-            for (char c : key)
-                token += c == '~'   ? std::string("~0")
-                         : c == '/' ? std::string("~1")
-                                    : std::string(1, c);
+            const std::string token = detail::escape_pointer_token(key);
             const auto it = actual->find(key);
-            match_json(value, it == actual->end() ? nullptr : &*it, path + "/" + token, failures);
+            match_json(value, it == actual->end() ? nullptr : &*it, path + "/" + token, failures,
+                       at(token, token));
         }
         return;
     }
@@ -132,25 +346,35 @@ inline void match_json(const nlohmann::json& expected, const nlohmann::json* act
                         std::to_string(actual->size()));
         }
         for (std::size_t i = 0; i < expected.size(); ++i) {
-            match_json(expected[i], &(*actual)[i], path + "/" + std::to_string(i), failures);
+            const std::string token = std::to_string(i);
+            match_json(expected[i], &(*actual)[i], path + "/" + token, failures, at(token, token));
         }
         return;
     }
     if (expected.is_number()) {
-        const std::optional<Decimal> e = detail::json_decimal(expected);
-        const std::optional<Decimal> a = detail::json_decimal(*actual);
         if (!actual->is_number()) return fail("expected a number");
-        if (e && a ? !(*e == *a) : expected.dump() != actual->dump()) fail("differs");
+        const std::string e = detail::number_text(expected, numbers.expected, numbers.expected_at);
+        const std::string a = detail::number_text(*actual, numbers.actual, numbers.actual_at);
+        if (detail::same_number_text(e, a)) return;
+        if (e == expected.dump() && a == actual->dump()) return fail("differs");
+        fail("differs (as written: expected " + e + ", got " + a + ")");
         return;
     }
     if (expected != *actual) fail("differs");
 }
 
+/// match_json() with numbers compared as exact decimals of their JSON values.
+inline void match_json(const nlohmann::json& expected, const nlohmann::json* actual,
+                       const std::string& path, std::vector<ExpectationFailure>& failures) {
+    match_json(expected, actual, path, failures, NumberTextSources{});
+}
+
 namespace detail {
 
-inline bool json_matches(const nlohmann::json& expected, const nlohmann::json* actual) {
+inline bool json_matches(const nlohmann::json& expected, const nlohmann::json* actual,
+                         const NumberTextSources& numbers) {
     std::vector<ExpectationFailure> failures;
-    match_json(expected, actual, "", failures);
+    match_json(expected, actual, "", failures, numbers);
     return failures.empty();
 }
 

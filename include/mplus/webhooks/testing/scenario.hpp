@@ -47,6 +47,12 @@ struct Scenario {
     nlohmann::json till;               ///< `till` (an object; empty when absent)
     std::vector<std::string> ignore;   ///< `ignore`: JSON pointers left out of reply comparisons
     std::vector<nlohmann::json> steps; ///< `steps`, each checked by validate_step()
+    /// The exact number texts of each step (pointers relative to the step), as
+    /// load_scenario_text() read them; empty when the scenario was given as JSON.
+    std::vector<JsonNumberTexts> step_numbers;
+    /// The exact number texts of `till` (pointers relative to it), as load_scenario_text()
+    /// read them.
+    JsonNumberTexts till_numbers;
 };
 
 /// The actions a step may name, in the order the format documents them.
@@ -431,13 +437,28 @@ inline std::optional<Scenario> load_scenario_text(std::string_view text,
                                                   std::vector<ScenarioProblem>& problems,
                                                   std::string_view fallback_name = "scenario") {
     nlohmann::json j;
-    try {
-        j = nlohmann::json::parse(text);
-    } catch (const std::exception& e) {
-        problems.push_back({"", std::string("not valid JSON: ") + e.what()});
+    JsonNumberTexts numbers;
+    std::string error;
+    if (!parse_json_exact(text, j, numbers, &error)) {
+        problems.push_back({"", "not valid JSON: " + error});
         return std::nullopt;
     }
-    return load_scenario(j, problems, fallback_name);
+    std::optional<Scenario> s = load_scenario(j, problems, fallback_name);
+    if (!s) return s;
+    s->step_numbers.assign(s->steps.size(), JsonNumberTexts{});
+    for (const auto& [pointer, number] : numbers) {
+        if (pointer.rfind("/till/", 0) == 0) s->till_numbers[pointer.substr(5)] = number;
+        const std::string prefix = "/steps/";
+        if (pointer.rfind(prefix, 0) != 0) continue;
+        const std::size_t slash = pointer.find('/', prefix.size());
+        if (slash == std::string::npos) continue;
+        std::size_t index = 0;
+        for (std::size_t i = prefix.size(); i < slash; ++i) {
+            index = index * 10 + static_cast<std::size_t>(pointer[i] - '0');
+        }
+        if (index < s->step_numbers.size()) s->step_numbers[index][pointer.substr(slash)] = number;
+    }
+    return s;
 }
 
 /// One request the till sent in a step and what came back.
@@ -554,7 +575,11 @@ public:
 
     /// Applies a scenario file's `till` defaults (branchNumber, workplaceNumber, articles,
     /// posVersion) and starts over with them.
-    void use_till_defaults(const nlohmann::json& till) {
+    void use_till_defaults(const nlohmann::json& till) { use_till_defaults(till, {}); }
+
+    /// use_till_defaults() with the exact texts of the defaults' numbers (pointers relative
+    /// to `till`, see parse_json_exact()), so that article prices keep every digit.
+    void use_till_defaults(const nlohmann::json& till, const JsonNumberTexts& numbers) {
         if (!till.is_object()) return;
         if (till.contains("branchNumber") && till["branchNumber"].is_number_integer()) {
             options_.till.branch_number = till["branchNumber"].get<std::int64_t>();
@@ -564,13 +589,18 @@ public:
         }
         if (till.contains("articles") && till["articles"].is_array()) {
             options_.till.articles.clear();
-            for (const auto& a : till["articles"]) {
+            const nlohmann::json& articles = till["articles"];
+            for (std::size_t i = 0; i < articles.size(); ++i) {
+                const nlohmann::json& a = articles[i];
                 if (!a.is_object()) continue;
                 SimulatedArticle art;
                 art.article_number = a.value("articleNumber", std::int64_t{0});
                 art.text = a.value("text", std::string());
                 if (a.contains("priceIncl") && a["priceIncl"].is_number()) {
-                    art.price_incl = Decimal::parse(a["priceIncl"].dump()).value_or(Decimal());
+                    const auto text = numbers.find("/articles/" + std::to_string(i) + "/priceIncl");
+                    art.price_incl =
+                        Decimal::parse(text != numbers.end() ? text->second : a["priceIncl"].dump())
+                            .value_or(Decimal());
                 }
                 if (a.contains("barcode") && a["barcode"].is_string()) {
                     art.barcode = a["barcode"].get<std::string>();
@@ -587,6 +617,12 @@ public:
     /// Runs one step (a scenario step's JSON); a step that is not valid is not run and comes
     /// back with `invalid` set. Never throws for anything in `step`.
     ScenarioStepResult run_step(const nlohmann::json& step) {
+        return run_step(step, JsonNumberTexts{});
+    }
+
+    /// Runs one step whose numbers' exact texts are `numbers` (pointers relative to the step,
+    /// see parse_json_exact()), so that `expect` compares the numbers as written.
+    ScenarioStepResult run_step(const nlohmann::json& step, const JsonNumberTexts& numbers) {
         ScenarioStepResult result;
         result.index = steps_run_.size();
         if (step.is_object() && step.contains("action") && step["action"].is_string()) {
@@ -606,7 +642,7 @@ public:
         for (const auto& b : before) exchanges_before += b.first;
 
         try {
-            perform(step, result);
+            perform(step, numbers, result);
         } catch (const std::exception& e) {
             result.problems.push_back(std::string("the step could not run: ") + e.what());
         }
@@ -640,15 +676,32 @@ public:
         step_messages_.assign(all_messages.begin() + static_cast<std::ptrdiff_t>(messages_before),
                               all_messages.end());
         check_versions(result);
-        if (expect != nullptr) evaluate(*expect, step, result);
+        if (expect != nullptr) evaluate(*expect, step, numbers, result);
         return result;
     }
 
     /// The till's state as JSON (see docs/scenarios.md, "The till's state"): session, lines,
     /// totals, locks, the open dialog and form, messages, the customer display, footers, the
     /// external payment, custom action captions, the relation and the last error request.
-    nlohmann::json state() const {
+    nlohmann::json state() const { return state_with_numbers(nullptr); }
+
+    /// state(), keeping in `numbers` (when given) the exact text of its decimal numbers by
+    /// JSON pointer, as `expect` compares them.
+    nlohmann::json state_with_numbers(JsonNumberTexts* numbers) const {
         const PosSimulator& pos = *pos_;
+        const auto exact = [numbers](const std::string& pointer, const Decimal& d) {
+            if (numbers != nullptr) (*numbers)[pointer] = d.to_string();
+            return decimal_json(d);
+        };
+        const auto exact_model = [numbers](const std::string& pointer, const auto& value) {
+            nlohmann::json out;
+            JsonNumberTexts found;
+            if (!parse_json_exact(serialize(value), out, found)) return nlohmann::json(value);
+            if (numbers != nullptr) {
+                for (const auto& [p, text] : found) (*numbers)[pointer + p] = text;
+            }
+            return out;
+        };
         nlohmann::json j;
         j["sessionOpen"] = pos.session_open();
         j["sessionId"] = pos.session().session_id;
@@ -657,22 +710,27 @@ public:
         j["clock"] = pos.now_text();
         j["lines"] = nlohmann::json::array();
         for (const auto& line : pos.session().lines) {
-            nlohmann::json l = line;
-            l["lineTotal"] = decimal_json(line_total(line));
+            const std::string at = "/lines/" + std::to_string(j["lines"].size());
+            nlohmann::json l = exact_model(at, line);
+            l["lineTotal"] = exact(at + "/lineTotal", line_total(line));
             l["addedByReply"] = pos.till().added_by_replies.count(line.line_id) != 0;
             j["lines"].push_back(std::move(l));
         }
-        j["total"] = decimal_json(pos.total());
-        j["openAmount"] = decimal_json(pos.open_amount());
+        j["total"] = exact("/total", pos.total());
+        j["openAmount"] = exact("/openAmount", pos.open_amount());
         j["payments"] = nlohmann::json::array();
-        for (const auto& p : pos.session().payments) j["payments"].push_back(p);
+        for (const auto& p : pos.session().payments) {
+            j["payments"].push_back(
+                exact_model("/payments/" + std::to_string(j["payments"].size()), p));
+        }
         j["locked"] = pos.locked();
         j["lockedForAdditions"] = pos.locked_for_additions();
         j["paymentStarted"] = pos.payment_started();
         j["dialogOpen"] = pos.open_dialog() != nullptr;
-        j["dialog"] = pos.open_dialog() ? nlohmann::json(*pos.open_dialog()) : nlohmann::json();
+        j["dialog"] =
+            pos.open_dialog() ? exact_model("/dialog", *pos.open_dialog()) : nlohmann::json();
         j["formOpen"] = pos.open_form() != nullptr;
-        j["form"] = pos.open_form() ? nlohmann::json(*pos.open_form()) : nlohmann::json();
+        j["form"] = pos.open_form() ? exact_model("/form", *pos.open_form()) : nlohmann::json();
         j["messages"] = nlohmann::json::array();
         j["customerMessages"] = nlohmann::json::array();
         for (const auto& m : pos.messages()) {
@@ -689,10 +747,18 @@ public:
         j["billFooters"] = nlohmann::json::array();
         for (const auto& f : pos.bill_footers()) j["billFooters"].push_back(f);
         j["payment"] = payment_json(pos.external_payment());
+        if (numbers != nullptr) {
+            const ExternalPaymentState& p = pos.external_payment();
+            if (p.status != ExternalPaymentStatus::none) {
+                (*numbers)["/payment/amount"] = p.amount.to_string();
+                if (p.final_amount)
+                    (*numbers)["/payment/finalAmount"] = p.final_amount->to_string();
+            }
+        }
         j["customActionCaptions"] = pos.custom_action_captions();
         j["requestedCustomActions"] = pos.requested_custom_actions();
-        j["relation"] =
-            pos.session().relation ? nlohmann::json(*pos.session().relation) : nlohmann::json();
+        j["relation"] = pos.session().relation ? exact_model("/relation", *pos.session().relation)
+                                               : nlohmann::json();
         j["vatMethod"] =
             pos.vat_method() ? nlohmann::json(pos.vat_method()->str()) : nlohmann::json();
         j["middlewareVersion"] =
@@ -853,13 +919,14 @@ private:
     }
 
     void evaluate(const nlohmann::json& expect, const nlohmann::json& step,
-                  ScenarioStepResult& result) const {
+                  const JsonNumberTexts& numbers, ScenarioStepResult& result) const {
         const ScenarioExchange* reply = step_reply(result);
         if (expect.contains("status")) {
             const bool answered = reply != nullptr && reply->status != 0;
             const nlohmann::json actual =
                 answered ? nlohmann::json(reply->status) : nlohmann::json();
-            match_json(expect["status"], answered ? &actual : nullptr, "/status", result.failures);
+            match_json(expect["status"], answered ? &actual : nullptr, "/status", result.failures,
+                       NumberTextSources{&numbers, "/expect/status", nullptr, ""});
         }
         if (expect.contains("reply")) {
             std::vector<std::string> ignore = options_.ignore;
@@ -873,15 +940,20 @@ private:
                 result.failures.push_back(
                     {"/reply", expected, std::nullopt, "no reply came (the step sent no request)"});
             } else {
-                nlohmann::json actual = nlohmann::json::parse(reply->reply_body, nullptr, false);
-                if (actual.is_discarded()) actual = nlohmann::json(reply->reply_body);
+                nlohmann::json actual;
+                JsonNumberTexts reply_numbers;
+                if (!parse_json_exact(reply->reply_body, actual, reply_numbers)) {
+                    actual = nlohmann::json(reply->reply_body);
+                }
                 remove_pointers(expected, ignore);
                 remove_pointers(actual, ignore);
-                match_json(expected, &actual, "/reply", result.failures);
+                match_json(expected, &actual, "/reply", result.failures,
+                           NumberTextSources{&numbers, "/expect/reply", &reply_numbers, ""});
             }
         }
         if (expect.contains("till") && expect["till"].is_object()) {
-            const nlohmann::json s = state();
+            JsonNumberTexts state_numbers;
+            const nlohmann::json s = state_with_numbers(&state_numbers);
             nlohmann::json actual = nlohmann::json::object();
             for (const char* key :
                  {"total", "openAmount", "locked", "receiptFooters", "billFooters", "dialogOpen",
@@ -900,11 +972,14 @@ private:
                 const std::string path = "/till/" + detail::pointer_token(key);
                 if (key == "lines" && expected.is_number_integer()) {
                     const nlohmann::json count = actual["lines"].size();
-                    match_json(expected, &count, path, result.failures);
+                    match_json(expected, &count, path, result.failures,
+                               NumberTextSources{&numbers, "/expect" + path, nullptr, ""});
                     continue;
                 }
                 const auto it = actual.find(key);
-                match_json(expected, it == actual.end() ? nullptr : &*it, path, result.failures);
+                match_json(expected, it == actual.end() ? nullptr : &*it, path, result.failures,
+                           NumberTextSources{&numbers, "/expect" + path, &state_numbers,
+                                             "/" + detail::pointer_token(key)});
             }
         }
     }
@@ -956,12 +1031,20 @@ private:
         }
     }
 
-    void perform(const nlohmann::json& step, ScenarioStepResult& result) {
+    void perform(const nlohmann::json& step, const JsonNumberTexts& numbers,
+                 ScenarioStepResult& result) {
         PosSimulator& pos = *pos_;
         const std::string action = step["action"].get<std::string>();
+        // A number of the step as written (see parse_json_exact()), else as its JSON value.
+        const auto exact_decimal = [&](const nlohmann::json& j,
+                                       const std::string& pointer) -> std::optional<Decimal> {
+            const auto it = numbers.find(pointer);
+            if (j.is_number() && it != numbers.end()) return Decimal::parse(it->second);
+            return decimal_of(j);
+        };
         const auto decimal = [&](const char* key) -> std::optional<Decimal> {
             if (!step.contains(key)) return std::nullopt;
-            return decimal_of(step[key]);
+            return exact_decimal(step[key], "/" + std::string(key));
         };
         if (action == "startSession") {
             pos.start_session();
@@ -1038,10 +1121,14 @@ private:
             run_payment(result);
         } else if (action == "complete") {
             if (step.contains("payments")) {
-                for (const auto& p : step["payments"]) {
+                const nlohmann::json& payments = step["payments"];
+                for (std::size_t i = 0; i < payments.size(); ++i) {
+                    const nlohmann::json& p = payments[i];
                     const std::string method = p["method"].get<std::string>();
-                    pos.add_payment(method, p.value("description", method),
-                                    decimal_of(p["amount"]).value_or(Decimal()));
+                    pos.add_payment(
+                        method, p.value("description", method),
+                        exact_decimal(p["amount"], "/payments/" + std::to_string(i) + "/amount")
+                            .value_or(Decimal()));
                 }
             }
             pos.complete_session();
@@ -1170,9 +1257,12 @@ inline ScenarioResult run_scenario(const Scenario& scenario, PosTransport transp
     const auto start = std::chrono::steady_clock::now();
     try {
         ScenarioSession session(std::move(transport), std::move(options));
-        session.use_till_defaults(scenario.till);
-        for (const auto& step : scenario.steps) {
-            ScenarioStepResult r = session.run_step(step);
+        session.use_till_defaults(scenario.till, scenario.till_numbers);
+        for (std::size_t i = 0; i < scenario.steps.size(); ++i) {
+            const nlohmann::json& step = scenario.steps[i];
+            ScenarioStepResult r = i < scenario.step_numbers.size()
+                                       ? session.run_step(step, scenario.step_numbers[i])
+                                       : session.run_step(step);
             const bool ok = r.ok();
             result.steps.push_back(std::move(r));
             if (!ok) break;
