@@ -6,7 +6,7 @@
 #   bash tools/deps.sh
 
 MPLUS_WEBHOOKS_PACKAGES=(
-    cmake ninja-build g++ clang pkg-config
+    cmake ninja-build g++ clang pkg-config ccache
     nlohmann-json3-dev doctest-dev libcpp-httplib-dev libboost-dev libssl-dev libsqlite3-dev
     libclang-rt-14-dev python3
     libpq-dev postgresql

@@ -13,6 +13,7 @@
 #   MPLUS_WEBHOOKS_FORMAT_CHECK=1  fail when clang-format-14 would change a file (the default
 #                                  under CI=true; 0 only reports)
 #   MPLUS_WEBHOOKS_JOBS=N          build and ctest parallelism (default 2)
+#   MPLUS_WEBHOOKS_CCACHE=0        do not compile through ccache (used when installed)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -89,6 +90,7 @@ run_config() {
     step "$name: configure ($cxx, C++$std, $build_type${sanitize:+, sanitize=$sanitize})"
     cmake -S . -B "$dir" -G Ninja \
         -DCMAKE_CXX_COMPILER="$cxx" \
+        ${launcher:+-DCMAKE_CXX_COMPILER_LAUNCHER="$launcher"} \
         -DCMAKE_CXX_STANDARD="$std" \
         -DCMAKE_BUILD_TYPE="$build_type" \
         -DMPLUS_WEBHOOKS_WERROR=ON \
@@ -115,6 +117,14 @@ print_summary() {
     step "configurations passed so far ($((SECONDS - started))s):"
     printf '  %s\n' "${summary[@]}"
 }
+
+# ccache, when present, keeps compiled objects between runs. Paths are hashed relative to the
+# checkout, so a fresh clone in another folder reuses what an earlier run compiled.
+launcher=""
+if [[ "${MPLUS_WEBHOOKS_CCACHE:-1}" == 1 ]] && command -v ccache >/dev/null 2>&1; then
+    launcher=ccache
+    export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=true
+fi
 
 # The post-build test discovery runs the test binaries, so the options apply to building too.
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
