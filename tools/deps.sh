@@ -12,6 +12,7 @@ MPLUS_WEBHOOKS_PACKAGES=(
     libpq-dev postgresql
     libzint-dev python3-selenium chromium chromium-driver zbar-tools
     dpkg-dev
+    python3-jsonschema doxygen
 )
 
 mplus_webhooks_ensure_packages() {

@@ -40,6 +40,8 @@ inline constexpr std::string_view usage_text =
                              [--secret S] [--raw-key] [--redact POINTER,...]
        mplus-webhooks till --url URL --secret S [--raw-key] [--subscription-id ID]
                            [--port P] [--scenario FILE]
+       mplus-webhooks schema --event NAME [--reply] [--strict]
+       mplus-webhooks schema --all --out DIR [--strict]
        mplus-webhooks --help | --version
 
 validate   Check a request body of event NAME (or, with --reply, a reply to it).
@@ -99,6 +101,11 @@ till       Serve an interactive till on http://127.0.0.1:P/ (docs/till.md) that 
            `till on http://127.0.0.1:P/`; SIGINT or SIGTERM stops it.
   --port P          the page's port (0 or none: a free port)
   --scenario FILE   take the till defaults (till.articles, ...) from a scenario file
+
+schema     Print the JSON Schema (draft 2020-12) of the request of event NAME (with --reply:
+           of a reply to it), derived from the SDK's field tables: it accepts what the SDK
+           reads. --all writes every schema and an OpenAPI 3.1 document (openapi.json) to DIR.
+  --strict              describe strict reading: no unknown fields, only known enum values
 
 FILE       read the input from FILE; '-' or no FILE reads standard input.
 Exit 2: usage error (unknown option, missing or bad argument, unreadable input).
@@ -191,5 +198,6 @@ int run_simulate(const std::vector<std::string>& args);
 int run_send(const std::vector<std::string>& args);
 int run_record(const std::vector<std::string>& args);
 int run_till(const std::vector<std::string>& args);
+int run_schema(const std::vector<std::string>& args);
 
 } // namespace mplus_webhooks_cli

@@ -39,6 +39,7 @@ int run(const std::vector<std::string>& args) {
     if (command == "send") return run_send(rest);
     if (command == "record") return run_record(rest);
     if (command == "till") return run_till(rest);
+    if (command == "schema") return run_schema(rest);
     return usage_error("unknown command '" + command + "'");
 }
 

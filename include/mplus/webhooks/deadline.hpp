@@ -45,7 +45,7 @@ MPLUS_WEBHOOKS_BEGIN_NAMESPACE
 /// very moment its deadline passes; the first answer is the one sent.
 class Deadlines {
 public:
-    using Clock = std::chrono::steady_clock;
+    using Clock = std::chrono::steady_clock; ///< the clock deadlines are measured on
 
     /// No thread yet: the first arm() starts it.
     Deadlines() = default;

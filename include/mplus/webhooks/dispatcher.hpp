@@ -128,7 +128,7 @@ enum class DiagnosticKind {
 
 /// One diagnostic: what happened, for which request, and the problem (never a secret).
 struct Diagnostic {
-    DiagnosticKind kind = DiagnosticKind::request_rejected;
+    DiagnosticKind kind = DiagnosticKind::request_rejected; ///< what happened
     std::string_view event_name;      ///< the last path segment of the request
     std::string_view subscription_id; ///< "" when absent
     Error error;                      ///< code, JSON pointer path, message

@@ -133,9 +133,9 @@ inline std::error_code make_error_code(errc e) noexcept {
 
 /// One problem: what (code), where (JSON pointer `path`, "" for the document root) and why.
 struct Error {
-    errc code = errc::ok;
-    std::string path;
-    std::string message;
+    errc code = errc::ok; ///< what went wrong; wire() gives the protocol's code
+    std::string path;     ///< JSON pointer to the offending value; "" for the root
+    std::string message;  ///< a readable explanation for logs
 
     /// The protocol's wire code of this error.
     std::string_view wire() const noexcept { return wire_code(code); }
@@ -152,6 +152,7 @@ struct Error {
 /// The exception of the throwing convenience API; it carries the Error it was made from.
 class Exception : public std::system_error {
 public:
+    /// An exception that reports `e`.
     explicit Exception(Error e)
         : std::system_error(make_error_code(e.code), e.to_string()), error_(std::move(e)) {}
     /// The error this exception reports.
@@ -174,6 +175,7 @@ public:
 
     /// True when there is a value.
     bool ok() const noexcept { return errors_.empty(); }
+    /// True when there is a value (same as ok()).
     explicit operator bool() const noexcept { return ok(); }
 
     /// The value; throws Exception with the first problem when there is none.
@@ -181,17 +183,23 @@ public:
         throw_if_failed();
         return value_;
     }
+    /// The value; throws Exception with the first problem when there is none.
     const T& value() const& {
         throw_if_failed();
         return value_;
     }
+    /// The value, moved out; throws Exception with the first problem when there is none.
     T&& value() && {
         throw_if_failed();
         return std::move(value_);
     }
+    /// The value, unchecked: only when ok().
     T& operator*() & noexcept { return value_; }
+    /// The value, unchecked: only when ok().
     const T& operator*() const& noexcept { return value_; }
+    /// Access to the value's members, unchecked: only when ok().
     T* operator->() noexcept { return &value_; }
+    /// Access to the value's members, unchecked: only when ok().
     const T* operator->() const noexcept { return &value_; }
 
     /// Every problem, in document order; empty on success.

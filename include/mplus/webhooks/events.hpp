@@ -51,153 +51,157 @@ enum class EventKind : std::uint8_t {
 namespace events {
 /// The `startSession` event.
 struct StartSession {
-    static constexpr std::string_view name = "startSession";
-    static constexpr EventKind kind = EventKind::start_session;
-    using request = SessionRequest;
+    static constexpr std::string_view name = "startSession";    ///< the wire name (URL segment)
+    static constexpr EventKind kind = EventKind::start_session; ///< its EventKind
+    using request = SessionRequest;                             ///< the request type the POS sends
 };
 /// The `scanCode` event.
 struct ScanCode {
-    static constexpr std::string_view name = "scanCode";
-    static constexpr EventKind kind = EventKind::scan_code;
-    using request = ScanCodeRequest;
+    static constexpr std::string_view name = "scanCode";    ///< the wire name (URL segment)
+    static constexpr EventKind kind = EventKind::scan_code; ///< its EventKind
+    using request = ScanCodeRequest;                        ///< the request type the POS sends
 };
 /// The `addSessionLine` event.
 struct AddSessionLine {
-    static constexpr std::string_view name = "addSessionLine";
-    static constexpr EventKind kind = EventKind::add_session_line;
-    using request = AddSessionLineRequest;
+    static constexpr std::string_view name = "addSessionLine";     ///< the wire name (URL segment)
+    static constexpr EventKind kind = EventKind::add_session_line; ///< its EventKind
+    using request = AddSessionLineRequest; ///< the request type the POS sends
 };
 /// The `updateSessionLine` event.
 struct UpdateSessionLine {
-    static constexpr std::string_view name = "updateSessionLine";
-    static constexpr EventKind kind = EventKind::update_session_line;
-    using request = UpdateSessionLineRequest;
+    static constexpr std::string_view name = "updateSessionLine"; ///< the wire name (URL segment)
+    static constexpr EventKind kind = EventKind::update_session_line; ///< its EventKind
+    using request = UpdateSessionLineRequest; ///< the request type the POS sends
 };
 /// The `removeSessionLine` event.
 struct RemoveSessionLine {
-    static constexpr std::string_view name = "removeSessionLine";
-    static constexpr EventKind kind = EventKind::remove_session_line;
-    using request = RemoveSessionLineRequest;
+    static constexpr std::string_view name = "removeSessionLine"; ///< the wire name (URL segment)
+    static constexpr EventKind kind = EventKind::remove_session_line; ///< its EventKind
+    using request = RemoveSessionLineRequest; ///< the request type the POS sends
 };
 /// The `pauseSession` event.
 struct PauseSession {
-    static constexpr std::string_view name = "pauseSession";
-    static constexpr EventKind kind = EventKind::pause_session;
-    using request = SessionRequest;
+    static constexpr std::string_view name = "pauseSession";    ///< the wire name (URL segment)
+    static constexpr EventKind kind = EventKind::pause_session; ///< its EventKind
+    using request = SessionRequest;                             ///< the request type the POS sends
 };
 /// The `resumeSession` event.
 struct ResumeSession {
-    static constexpr std::string_view name = "resumeSession";
-    static constexpr EventKind kind = EventKind::resume_session;
-    using request = SessionRequest;
+    static constexpr std::string_view name = "resumeSession";    ///< the wire name (URL segment)
+    static constexpr EventKind kind = EventKind::resume_session; ///< its EventKind
+    using request = SessionRequest;                              ///< the request type the POS sends
 };
 /// The `selectRelation` event.
 struct SelectRelation {
-    static constexpr std::string_view name = "selectRelation";
-    static constexpr EventKind kind = EventKind::select_relation;
-    using request = SelectRelationRequest;
+    static constexpr std::string_view name = "selectRelation";    ///< the wire name (URL segment)
+    static constexpr EventKind kind = EventKind::select_relation; ///< its EventKind
+    using request = SelectRelationRequest; ///< the request type the POS sends
 };
 /// The `startPayment` event.
 struct StartPayment {
-    static constexpr std::string_view name = "startPayment";
-    static constexpr EventKind kind = EventKind::start_payment;
-    using request = SessionRequest;
+    static constexpr std::string_view name = "startPayment";    ///< the wire name (URL segment)
+    static constexpr EventKind kind = EventKind::start_payment; ///< its EventKind
+    using request = SessionRequest;                             ///< the request type the POS sends
 };
 /// The `cancelPayment` event.
 struct CancelPayment {
-    static constexpr std::string_view name = "cancelPayment";
-    static constexpr EventKind kind = EventKind::cancel_payment;
-    using request = SessionRequest;
+    static constexpr std::string_view name = "cancelPayment";    ///< the wire name (URL segment)
+    static constexpr EventKind kind = EventKind::cancel_payment; ///< its EventKind
+    using request = SessionRequest;                              ///< the request type the POS sends
 };
 /// The `mergeSession` event.
 struct MergeSession {
-    static constexpr std::string_view name = "mergeSession";
-    static constexpr EventKind kind = EventKind::merge_session;
-    using request = MergeSessionRequest;
+    static constexpr std::string_view name = "mergeSession";    ///< the wire name (URL segment)
+    static constexpr EventKind kind = EventKind::merge_session; ///< its EventKind
+    using request = MergeSessionRequest;                        ///< the request type the POS sends
 };
 /// The `cancelSession` event.
 struct CancelSession {
-    static constexpr std::string_view name = "cancelSession";
-    static constexpr EventKind kind = EventKind::cancel_session;
-    using request = SessionRequest;
+    static constexpr std::string_view name = "cancelSession";    ///< the wire name (URL segment)
+    static constexpr EventKind kind = EventKind::cancel_session; ///< its EventKind
+    using request = SessionRequest;                              ///< the request type the POS sends
 };
 /// The `completeSession` event.
 struct CompleteSession {
-    static constexpr std::string_view name = "completeSession";
-    static constexpr EventKind kind = EventKind::complete_session;
-    using request = CompleteSessionRequest;
+    static constexpr std::string_view name = "completeSession";    ///< the wire name (URL segment)
+    static constexpr EventKind kind = EventKind::complete_session; ///< its EventKind
+    using request = CompleteSessionRequest; ///< the request type the POS sends
 };
 /// The `creditSession` event.
 struct CreditSession {
-    static constexpr std::string_view name = "creditSession";
-    static constexpr EventKind kind = EventKind::credit_session;
-    using request = SessionRequest;
+    static constexpr std::string_view name = "creditSession";    ///< the wire name (URL segment)
+    static constexpr EventKind kind = EventKind::credit_session; ///< its EventKind
+    using request = SessionRequest;                              ///< the request type the POS sends
 };
 /// The `customAction` event.
 struct CustomAction {
-    static constexpr std::string_view name = "customAction";
-    static constexpr EventKind kind = EventKind::custom_action;
-    using request = CustomActionRequest;
+    static constexpr std::string_view name = "customAction";    ///< the wire name (URL segment)
+    static constexpr EventKind kind = EventKind::custom_action; ///< its EventKind
+    using request = CustomActionRequest;                        ///< the request type the POS sends
 };
 /// The `printBill` event.
 struct PrintBill {
-    static constexpr std::string_view name = "printBill";
-    static constexpr EventKind kind = EventKind::print_bill;
-    using request = PrintBillRequest;
+    static constexpr std::string_view name = "printBill";    ///< the wire name (URL segment)
+    static constexpr EventKind kind = EventKind::print_bill; ///< its EventKind
+    using request = PrintBillRequest;                        ///< the request type the POS sends
 };
 /// The `backgroundPoll` event.
 struct BackgroundPoll {
-    static constexpr std::string_view name = "backgroundPoll";
-    static constexpr EventKind kind = EventKind::background_poll;
-    using request = BackgroundPollRequest;
+    static constexpr std::string_view name = "backgroundPoll";    ///< the wire name (URL segment)
+    static constexpr EventKind kind = EventKind::background_poll; ///< its EventKind
+    using request = BackgroundPollRequest; ///< the request type the POS sends
 };
 /// The `kitchenStartCourse` event.
 struct KitchenStartCourse {
-    static constexpr std::string_view name = "kitchenStartCourse";
-    static constexpr EventKind kind = EventKind::kitchen_start_course;
-    using request = KitchenRequest;
+    static constexpr std::string_view name = "kitchenStartCourse"; ///< the wire name (URL segment)
+    static constexpr EventKind kind = EventKind::kitchen_start_course; ///< its EventKind
+    using request = KitchenRequest; ///< the request type the POS sends
 };
 /// The `kitchenCompleteCourse` event.
 struct KitchenCompleteCourse {
-    static constexpr std::string_view name = "kitchenCompleteCourse";
-    static constexpr EventKind kind = EventKind::kitchen_complete_course;
-    using request = KitchenRequest;
+    static constexpr std::string_view name =
+        "kitchenCompleteCourse"; ///< the wire name (URL segment)
+    static constexpr EventKind kind = EventKind::kitchen_complete_course; ///< its EventKind
+    using request = KitchenRequest; ///< the request type the POS sends
 };
 /// The `kitchenServeCourse` event.
 struct KitchenServeCourse {
-    static constexpr std::string_view name = "kitchenServeCourse";
-    static constexpr EventKind kind = EventKind::kitchen_serve_course;
-    using request = KitchenRequest;
+    static constexpr std::string_view name = "kitchenServeCourse"; ///< the wire name (URL segment)
+    static constexpr EventKind kind = EventKind::kitchen_serve_course; ///< its EventKind
+    using request = KitchenRequest; ///< the request type the POS sends
 };
 /// The `startExternalPayment` event.
 struct StartExternalPayment {
-    static constexpr std::string_view name = "startExternalPayment";
-    static constexpr EventKind kind = EventKind::start_external_payment;
-    using request = ExternalPaymentRequest;
+    static constexpr std::string_view name =
+        "startExternalPayment"; ///< the wire name (URL segment)
+    static constexpr EventKind kind = EventKind::start_external_payment; ///< its EventKind
+    using request = ExternalPaymentRequest; ///< the request type the POS sends
 };
 /// The `pollExternalPayment` event.
 struct PollExternalPayment {
-    static constexpr std::string_view name = "pollExternalPayment";
-    static constexpr EventKind kind = EventKind::poll_external_payment;
-    using request = ExternalPaymentRequest;
+    static constexpr std::string_view name = "pollExternalPayment"; ///< the wire name (URL segment)
+    static constexpr EventKind kind = EventKind::poll_external_payment; ///< its EventKind
+    using request = ExternalPaymentRequest; ///< the request type the POS sends
 };
 /// The `requestCancelExternalPayment` event.
 struct RequestCancelExternalPayment {
-    static constexpr std::string_view name = "requestCancelExternalPayment";
-    static constexpr EventKind kind = EventKind::request_cancel_external_payment;
-    using request = ExternalPaymentRequest;
+    static constexpr std::string_view name =
+        "requestCancelExternalPayment"; ///< the wire name (URL segment)
+    static constexpr EventKind kind = EventKind::request_cancel_external_payment; ///< its EventKind
+    using request = ExternalPaymentRequest; ///< the request type the POS sends
 };
 /// The `cancelExternalPayment` event.
 struct CancelExternalPayment {
-    static constexpr std::string_view name = "cancelExternalPayment";
-    static constexpr EventKind kind = EventKind::cancel_external_payment;
-    using request = ExternalPaymentRequest;
+    static constexpr std::string_view name =
+        "cancelExternalPayment"; ///< the wire name (URL segment)
+    static constexpr EventKind kind = EventKind::cancel_external_payment; ///< its EventKind
+    using request = ExternalPaymentRequest; ///< the request type the POS sends
 };
 
 /// A list of types.
 template <class... Ts>
 struct List {
-    static constexpr std::size_t size = sizeof...(Ts);
+    static constexpr std::size_t size = sizeof...(Ts); ///< how many types
 };
 
 /// Every known event, in EventKind order.
@@ -309,8 +313,8 @@ decltype(auto) visit_event(EventKind kind, F&& f) {
 
 /// A request for an event the SDK does not know: its name and the raw body, kept as sent.
 struct UnknownEvent {
-    std::string name;
-    std::string body;
+    std::string name; ///< the event name, as in the URL
+    std::string body; ///< the request body, byte for byte
 };
 
 MPLUS_WEBHOOKS_END_NAMESPACE

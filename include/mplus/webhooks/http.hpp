@@ -13,8 +13,8 @@ MPLUS_WEBHOOKS_BEGIN_NAMESPACE
 
 /// One HTTP header field.
 struct Header {
-    std::string name;
-    std::string value;
+    std::string name;  ///< as sent; compared case-insensitively
+    std::string value; ///< as sent
 };
 
 namespace detail {
@@ -65,10 +65,10 @@ inline std::string_view header_value(const std::vector<Header>& headers,
 /// The body must be the exact bytes received (the signature covers them): no re-encoding,
 /// no trimming.
 struct HttpRequest {
-    std::string method; ///< `POST`, as sent (methods are case-sensitive)
-    std::string path;   ///< the request target; the event name is its last segment
-    std::vector<Header> headers;
-    std::string body;
+    std::string method;          ///< `POST`, as sent (methods are case-sensitive)
+    std::string path;            ///< the request target; the event name is its last segment
+    std::vector<Header> headers; ///< every header field, in the order received
+    std::string body;            ///< the exact bytes received
 
     /// The value of the first header named `name` (case-insensitive); "" when absent.
     std::string_view header(std::string_view name) const noexcept {
@@ -82,9 +82,9 @@ struct HttpRequest {
 
 /// An HTTP response made by the dispatcher: status, headers and the exact body bytes signed.
 struct HttpResponse {
-    int status = 200;
-    std::vector<Header> headers;
-    std::string body;
+    int status = 200;            ///< the HTTP status code
+    std::vector<Header> headers; ///< Content-Type, X-Mplus-Signature, ...
+    std::string body;            ///< the exact bytes that were signed
 
     /// The value of the first header named `name` (case-insensitive); "" when absent.
     std::string_view header(std::string_view name) const noexcept {

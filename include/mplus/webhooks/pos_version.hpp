@@ -18,9 +18,9 @@ MPLUS_WEBHOOKS_BEGIN_NAMESPACE
 
 /// A POS version as `major.minor.patch` (missing parts are 0), ordered.
 struct PosVersion {
-    int major = 0;
-    int minor = 0;
-    int patch = 0;
+    int major = 0; ///< the major version, e.g. 57
+    int minor = 0; ///< the minor version
+    int patch = 0; ///< the patch version
 
     /// Reads `59`, `59.3` or `59.3.4` (a leading `v` is allowed); nullopt otherwise.
     static std::optional<PosVersion> parse(std::string_view text) noexcept {
@@ -60,8 +60,8 @@ struct PosVersion {
 /// a reply; `*` stands for every array element (a footer may also be one object, not an
 /// array: `*` then stands for that object).
 struct ReplyFeature {
-    std::string_view pointer;
-    PosVersion since;
+    std::string_view pointer; ///< where in a reply the feature sits
+    PosVersion since;         ///< the first POS version that honours it
 };
 
 /// The reply features newer than the oldest POS versions, from the vendor's documentation.

@@ -109,19 +109,19 @@ class RawFields {
 public:
     /// One kept field.
     struct Entry {
-        std::string key;
-        RawJson value;
+        std::string key; ///< the field's key
+        RawJson value;   ///< the field's value, its exact text
     };
 
     /// Iterates the kept fields; `key()` and `value()` as with a nlohmann object.
     class const_iterator {
     public:
-        using base = std::vector<Entry>::const_iterator;
-        using iterator_category = std::forward_iterator_tag;
-        using value_type = Entry;
-        using difference_type = std::ptrdiff_t;
-        using pointer = const Entry*;
-        using reference = const Entry&;
+        using base = std::vector<Entry>::const_iterator;     ///< the underlying iterator
+        using iterator_category = std::forward_iterator_tag; ///< a forward iterator
+        using value_type = Entry;                            ///< an Entry
+        using difference_type = std::ptrdiff_t;              ///< distance between iterators
+        using pointer = const Entry*;                        ///< pointer to an Entry
+        using reference = const Entry&;                      ///< reference to an Entry
 
         const_iterator() = default;
         /// Wraps a vector iterator.

@@ -19,7 +19,7 @@ MPLUS_WEBHOOKS_BEGIN_NAMESPACE
 
 /// What a reply is checked against: the request it answers.
 struct ReplyContext {
-    EventKind event = EventKind::unknown;
+    EventKind event = EventKind::unknown; ///< the event the reply answers
     /// The request's `externalPayment.externalPaymentId` (external-payment events).
     std::string external_payment_id;
     /// The request was a polling one, so the reply must carry `polling`.

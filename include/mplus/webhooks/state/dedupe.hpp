@@ -47,7 +47,7 @@ struct Admission {
         fresh,  ///< first of its kind: handle it, then record() the reply (or abandon())
         repeat, ///< a repeat: answer with `reply`, do not run the handler
     };
-    Kind kind = Kind::pass;
+    Kind kind = Kind::pass;            ///< what to do with the request
     std::string key;                   ///< `<instanceId>/<eventCounter>`; "" for pass
     std::string digest;                ///< the fingerprint of event and body
     std::int64_t admitted_at = 0;      ///< fresh: when it was admitted (Unix milliseconds)

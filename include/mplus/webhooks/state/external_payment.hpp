@@ -70,31 +70,31 @@ struct ExternalPaymentOptions {
 struct Confirmation {
     std::optional<Decimal> final_amount;        ///< when it differs from the amount asked
     std::string external_transaction_reference; ///< "" when none
-    std::optional<std::string> card_type;
-    std::optional<std::string> terminal_id;
-    std::vector<ReceiptText> receipt_texts;
+    std::optional<std::string> card_type;       ///< the card brand, e.g. Maestro
+    std::optional<std::string> terminal_id;     ///< the terminal that took the payment
+    std::vector<ReceiptText> receipt_texts;     ///< texts to print on the receipt
 };
 
 /// Where a payment stands, as stored.
 struct ExternalPaymentState {
-    std::string id;
+    std::string id; ///< the externalPaymentId
     /// `started`, `pending` (the device reported), `confirmed` or `cancelled`.
-    std::string status;
-    Decimal amount;
-    std::string method;
-    std::string callback_url; ///< "" when the POS gave none
-    std::string session_id;   ///< "" when the request had no session
-    std::vector<std::string> messages;
-    std::optional<Decimal> final_amount;
-    std::string external_transaction_reference;
-    std::optional<std::string> card_type;
-    std::optional<std::string> terminal_id;
-    std::vector<ReceiptText> receipt_texts;
-    bool refund_due = false; ///< confirmed, then abandoned by the POS: reverse it
-    bool callback_done = false;
-    std::int64_t version = 0; ///< raised at every change the POS should hear of
-    std::int64_t created_at = 0;
-    std::int64_t updated_at = 0;
+    std::string status;                         ///< where the payment stands
+    Decimal amount;                             ///< the amount asked
+    std::string method;                         ///< the payment method
+    std::string callback_url;                   ///< "" when the POS gave none
+    std::string session_id;                     ///< "" when the request had no session
+    std::vector<std::string> messages;          ///< the device's messages, oldest first
+    std::optional<Decimal> final_amount;        ///< the amount paid, when it differs
+    std::string external_transaction_reference; ///< the device's reference
+    std::optional<std::string> card_type;       ///< the card brand
+    std::optional<std::string> terminal_id;     ///< the terminal that took the payment
+    std::vector<ReceiptText> receipt_texts;     ///< texts to print on the receipt
+    bool refund_due = false;     ///< confirmed, then abandoned by the POS: reverse it
+    bool callback_done = false;  ///< callbackUrl has been called
+    std::int64_t version = 0;    ///< raised at every change the POS should hear of
+    std::int64_t created_at = 0; ///< when it started (store clock, ms)
+    std::int64_t updated_at = 0; ///< when it last changed (store clock, ms)
 
     /// True when confirmed or cancelled.
     bool final() const noexcept { return status == "confirmed" || status == "cancelled"; }
@@ -319,7 +319,7 @@ public:
 
     /// The answer to startExternalPayment and whether this request created the payment.
     struct Started {
-        Reply reply;
+        Reply reply;          ///< the answer to send
         bool created = false; ///< false: a repeated start, answered with the stored state
     };
 

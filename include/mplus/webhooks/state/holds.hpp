@@ -30,9 +30,9 @@ struct HoldOptions {
 
 /// One hold: what `session_id` holds under `key`, with the caller's `data`.
 struct Hold {
-    std::string key;
-    std::string session_id;
-    nlohmann::json data;
+    std::string key;             ///< what is held, e.g. a seat or a slot
+    std::string session_id;      ///< the sale that holds it
+    nlohmann::json data;         ///< what the integrator stored with it
     std::int64_t held_at = 0;    ///< Unix milliseconds of the first hold
     std::int64_t expires_at = 0; ///< Unix milliseconds after which it is released
 };

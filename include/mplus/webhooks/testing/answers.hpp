@@ -20,8 +20,8 @@ MPLUS_WEBHOOKS_BEGIN_NAMESPACE
 /// The cashier's answer to a dialog: option ids, or option texts (matched exactly, else by a
 /// unique substring of the option name). Empty: the dialog is closed without a choice.
 struct DialogAnswer {
-    std::vector<std::int64_t> option_ids;
-    std::vector<std::string> option_texts;
+    std::vector<std::int64_t> option_ids;  ///< choose these option ids
+    std::vector<std::string> option_texts; ///< or choose the options with these names
 
     /// Chooses the option with id `id`.
     static DialogAnswer id(std::int64_t option_id) {
@@ -42,8 +42,8 @@ struct DialogAnswer {
 /// The cashier's answer to a form: field values (fields not named keep their default value),
 /// or cancel.
 struct FormAnswer {
-    std::vector<FormFieldValue> fields;
-    bool cancel = false;
+    std::vector<FormFieldValue> fields; ///< the values to fill in, by field id
+    bool cancel = false;                ///< close the form instead
 
     /// Sets the text of field `id`.
     FormAnswer& set(std::string field_id, std::string value) {

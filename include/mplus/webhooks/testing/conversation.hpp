@@ -27,7 +27,7 @@ struct PosExchange {
         poll_repeat,   ///< the event re-sent because polling was not finished
         error_request, ///< the POS's error request about the previous reply
     };
-    Kind kind = Kind::event;
+    Kind kind = Kind::event;              ///< what this exchange was
     std::string event;                    ///< the event name (last URL segment)
     HttpRequest request;                  ///< exactly what was sent
     std::optional<HttpResponse> response; ///< empty when the transport threw
@@ -71,9 +71,9 @@ constexpr std::string_view to_string(PosStepStatus s) noexcept {
 /// One action at the till and everything it caused: the requests sent (re-sends, polling
 /// repeats and error requests included), the replies, and what the POS showed.
 struct PosStep {
-    std::string event; ///< the event name
-    EventKind kind = EventKind::unknown;
-    PosStepStatus status = PosStepStatus::ok;
+    std::string event;                                    ///< the event name
+    EventKind kind = EventKind::unknown;                  ///< the event of the step
+    PosStepStatus status = PosStepStatus::ok;             ///< how the step ended
     std::string line_id;                                  ///< line events: the line concerned
     std::vector<PosExchange> exchanges;                   ///< in order
     std::vector<Dialog> dialogs;                          ///< every dialog shown, in order

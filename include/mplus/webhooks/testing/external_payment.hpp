@@ -28,21 +28,21 @@ enum class ExternalPaymentStatus {
 
 /// One external payment as the POS tracks it.
 struct ExternalPaymentState {
-    std::string external_payment_id;
-    std::string method;
-    Decimal amount;
-    ExternalPaymentStatus status = ExternalPaymentStatus::none;
+    std::string external_payment_id;                            ///< the externalPaymentId
+    std::string method;                                         ///< the payment method
+    Decimal amount;                                             ///< the amount asked
+    ExternalPaymentStatus status = ExternalPaymentStatus::none; ///< where the payment stands
     bool cancel_requested = false;       ///< requestCancelExternalPayment was sent
     std::size_t polls = 0;               ///< pollExternalPayment calls so far
     std::int64_t last_answer_millis = 0; ///< simulated time of the last answer
-    std::optional<Decimal> final_amount;
-    std::optional<std::string> external_transaction_reference;
-    std::vector<ReceiptText> receipt_texts;
-    std::optional<std::string> card_type;
-    std::optional<std::string> terminal_id;
-    std::vector<Message> messages;     ///< status messages shown during the payment
-    std::vector<std::size_t> steps;    ///< indices into PosSimulator::steps()
-    std::vector<std::string> problems; ///< what did not go as the POS expects
+    std::optional<Decimal> final_amount; ///< the amount paid, when it differs
+    std::optional<std::string> external_transaction_reference; ///< the device's reference
+    std::vector<ReceiptText> receipt_texts;                    ///< texts to print on the receipt
+    std::optional<std::string> card_type;                      ///< the card brand
+    std::optional<std::string> terminal_id; ///< the terminal that took the payment
+    std::vector<Message> messages;          ///< status messages shown during the payment
+    std::vector<std::size_t> steps;         ///< indices into PosSimulator::steps()
+    std::vector<std::string> problems;      ///< what did not go as the POS expects
 
     /// True when the payment was confirmed.
     bool confirmed() const noexcept { return status == ExternalPaymentStatus::confirmed; }

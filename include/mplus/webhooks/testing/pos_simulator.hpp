@@ -55,10 +55,10 @@ struct SimulatorOptions {
     std::string subscription_id = "mplus-webhooks-simulator";
     /// Path every event name is appended to: `<base_path>/<eventName>`.
     std::string base_path = "/webhooks";
-    std::int64_t branch_number = 1;
-    std::int64_t workplace_number = 1;
-    std::string product_name = "MplusQ";
-    std::optional<std::int64_t> employee_number;
+    std::int64_t branch_number = 1;              ///< sender.branchNumber
+    std::int64_t workplace_number = 1;           ///< sender.workplaceNumber
+    std::string product_name = "MplusQ";         ///< sender.productName
+    std::optional<std::int64_t> employee_number; ///< sender.employeeNumber
     /// sender.instanceId; empty: a UUID drawn at construction, stable for the simulator's life.
     std::string instance_id;
     /// Seed of the generated ids (instance, sessions, lines, payments); 0: a random seed, so
@@ -85,7 +85,7 @@ struct SimulatorOptions {
     bool send_totals = true;
     /// The payment complete_session() adds for the open amount.
     std::string cash_method = "CASH";
-    std::string cash_description = "Cash";
+    std::string cash_description = "Cash"; ///< the description of that payment
     /// Articles the POS knows (for replies that add lines by reference).
     std::vector<SimulatedArticle> articles;
     /// The POS version the fleet runs (`57.0.0`): replies using something newer are noted in

@@ -527,7 +527,7 @@ struct ScenarioStepResult {
     }
 
     /// The step's problems and failures as readable text, each line prefixed with
-    /// `scenario '<name>': step <index> (<action>): `.
+    /// `scenario 'NAME': step N (ACTION):` and a space.
     std::string describe(std::string_view scenario_name) const {
         const std::string prefix = "scenario '" + std::string(scenario_name) + "': step " +
                                    std::to_string(index) + " (" + action + "): ";

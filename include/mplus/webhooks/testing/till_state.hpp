@@ -28,14 +28,14 @@ MPLUS_WEBHOOKS_BEGIN_NAMESPACE
 /// An article the simulated POS knows: gives the price and text of a line a reply adds by
 /// article number or barcode without them.
 struct SimulatedArticle {
-    std::int64_t article_number = 0;
-    std::string text;
-    Decimal price_incl;
-    std::optional<std::string> barcode;
+    std::int64_t article_number = 0;    ///< the article's number
+    std::string text;                   ///< the article's text
+    Decimal price_incl;                 ///< its price including VAT
+    std::optional<std::string> barcode; ///< its barcode, for adds by barcode
 };
 
 /// Version-4 UUIDs from a splitmix64 stream: reproducible for one seed, which keeps test
-/// transcripts stable, and cheap (no <random> engine state to carry around).
+/// transcripts stable, and cheap (no `<random>` engine state to carry around).
 class IdGenerator {
 public:
     /// A generator whose stream starts at `seed`.
@@ -105,8 +105,8 @@ struct TillEffects {
 /// The till's state: the session (also after it was closed, until the next one starts), its
 /// locks, and everything replies made the till show, print or remember.
 struct TillState {
-    Session session;
-    bool session_open = false;
+    Session session;                        ///< the sale as the till holds it
+    bool session_open = false;              ///< a sale is open
     bool locked = false;                    ///< a reply locked the session
     bool locked_for_additions = false;      ///< a reply locked the session for additions
     bool payment_started = false;           ///< the payment screen is open (sender.paymentStarted)
