@@ -11,6 +11,7 @@
 #include <mplus/webhooks/replies.hpp>
 #include <mplus/webhooks/reply_rules.hpp>
 #include <mplus/webhooks/requests.hpp>
+#include <mplus/webhooks/session_rules.hpp>
 #include <mplus/webhooks/signature.hpp>
 
 #include <nlohmann/json.hpp>
@@ -61,6 +62,15 @@ struct DispatcherConfig {
     /// For tests: a reply that breaks a reply rule fails the request (HTTP 500 with the rule's
     /// wire code) instead of going out without the offending object.
     bool strict_replies = false;
+    /// For development: every reply is checked against its own request with the till's
+    /// session rules (check_reply_against()); a problem is reported as
+    /// DiagnosticKind::reply_refused_by_till and the reply is sent, or, with `strict_replies`,
+    /// the request fails as for a reply rule. Off: nothing is checked (no cost).
+    bool check_session_rules = false;
+    /// For development: the POS version the fleet runs (`57.0.0`); when set, a reply using a
+    /// newer feature is reported as DiagnosticKind::reply_too_new (refused with
+    /// `strict_replies`). Empty: no version gates.
+    std::string pos_version;
     /// How request bodies are read (strict mode reports unknown fields as INVALID_DATA).
     ReadOptions read_options;
     /// How replies are written.
@@ -120,6 +130,8 @@ enum class DiagnosticKind {
     reply_object_dropped,     ///< a reply object broke a rule and was left out of the reply
     reply_rejected,           ///< strict_replies: a reply broke a rule and the request failed
     polling_filled_in,        ///< a polling request's reply got "polling":{"finished":true}
+    reply_refused_by_till,    ///< check_session_rules: the till would refuse the reply (sent)
+    reply_too_new,            ///< pos_version: the reply uses a newer feature (sent)
     handler_exception,        ///< a handler, middleware or observer threw (HTTP 500 if unsent)
     responder_unanswered,     ///< an asynchronous handler's Responder died unanswered: 500 sent
     responder_answered_twice, ///< Responder::reply() (or Next) after the first answer: ignored
@@ -133,6 +145,7 @@ struct Diagnostic {
     std::string_view subscription_id; ///< "" when absent
     Error error;                      ///< code, JSON pointer path, message
     std::string_view request_id;      ///< the exchange's id (RequestContext::request_id)
+    std::optional<PosVersion> since;  ///< a version gate's: the version that introduced it
 };
 
 /// Per-request figures for the metrics hook, reported once the response is made.
@@ -168,6 +181,8 @@ struct ExchangeFacts {
     bool polling = false;
     bool async = false;
     std::chrono::nanoseconds handler_time{0};
+    /// The request's JSON, kept for DispatcherConfig::check_session_rules; null otherwise.
+    std::shared_ptr<const nlohmann::json> checked_request;
 };
 
 /// Scans a request whose event has no typed handler: only what routing and middleware need.
@@ -427,11 +442,13 @@ public:
     static void process(const std::shared_ptr<const Core>& self, Exchange& x) noexcept;
 
     /// Tells the diagnostic hook, if any; what the hook throws is swallowed.
-    void diagnose(const ExchangeFacts& facts, DiagnosticKind kind, Error error) const noexcept {
+    void diagnose(const ExchangeFacts& facts, DiagnosticKind kind, Error error,
+                  std::optional<PosVersion> since = std::nullopt) const noexcept {
         if (!diagnostic_hook) return;
         try {
             Diagnostic d;
             d.kind = kind;
+            d.since = since;
             d.event_name = facts.event_name;
             d.subscription_id = facts.subscription_id;
             d.request_id = facts.request_id;
@@ -535,12 +552,62 @@ public:
                 diagnose(facts, DiagnosticKind::reply_object_dropped, std::move(e));
             }
         }
+        if (config.check_session_rules || !config.pos_version.empty()) {
+            if (std::optional<HttpResponse> refused = check_against_request(facts, rc, reply)) {
+                return std::move(*refused);
+            }
+        }
         std::string body;
         body.reserve(512);
         serialize_to(body, reply, config.write_options);
         HttpResponse r = make_response(200, std::move(body), facts.ring);
         measure(facts, 200, std::string_view());
         return r;
+    }
+
+    /// The development checks of `reply` against its request (check_session_rules,
+    /// pos_version), reported to the diagnostic hook; with strict_replies, the refusal.
+    std::optional<HttpResponse> check_against_request(const ExchangeFacts& facts,
+                                                      const ReplyContext& rc,
+                                                      const Reply& reply) const {
+        SessionRuleSettings settings;
+        settings.pos_version = config.pos_version;
+        static const nlohmann::json unknown = nlohmann::json::object();
+        const nlohmann::json& request = facts.checked_request ? *facts.checked_request : unknown;
+        const ReplyCheck check = check_reply_against(reply, rc.event, request, settings);
+        if (check.ok()) return std::nullopt;
+        const PosVersion pos = check.pos_version.value_or(PosVersion{});
+        std::vector<std::pair<Error, std::optional<PosVersion>>> problems;
+        for (const Error& e : check.errors) problems.emplace_back(e, std::nullopt);
+        for (const VersionGateProblem& v : check.too_new) {
+            problems.emplace_back(Error{errc::reply_rule, v.path,
+                                        "needs MplusKASSA " + v.since.to_string() +
+                                            " (the till runs " + pos.to_string() + ")"},
+                                  v.since);
+        }
+        if (config.strict_replies) {
+            for (const auto& p : problems) {
+                diagnose(facts, DiagnosticKind::reply_rejected, p.first, p.second);
+            }
+            const Error& first = problems.front().first;
+            return error_response(facts, 500, first.code,
+                                  "the reply breaks a rule: " + first.to_string());
+        }
+        for (auto& p : problems) {
+            diagnose(facts,
+                     p.second ? DiagnosticKind::reply_too_new
+                              : DiagnosticKind::reply_refused_by_till,
+                     std::move(p.first), p.second);
+        }
+        return std::nullopt;
+    }
+
+    /// Keeps the request's JSON for check_against_request() when check_session_rules is on.
+    void keep_request(Exchange& x) const {
+        if (!config.check_session_rules) return;
+        nlohmann::json j = nlohmann::json::parse(x.request.body, nullptr, false);
+        if (j.is_discarded() || !j.is_object()) return;
+        x.facts.checked_request = std::make_shared<const nlohmann::json>(std::move(j));
     }
 
     /// The 200 response with `body` sent as it is (a stored reply replayed), signed.
@@ -983,6 +1050,7 @@ inline void Core::on_untyped(const std::shared_ptr<const Core>& self, Exchange& 
     x.facts.polling = ctx.polling;
     x.reply_context.event = ctx.event;
     x.reply_context.polling = ctx.polling;
+    keep_request(x);
     auto handlers = [&] {
         Reply reply;
         if (unknown_handler) {
@@ -1242,6 +1310,7 @@ void EventHandlers<Event>::run(const std::shared_ptr<const Core>& self, Exchange
     if (!parsed.ok()) return core.on_parse_failure(self, x, parsed.errors());
     const Request& request = *parsed;
     Core::note_request<Event>(x, request);
+    core.keep_request(x);
     auto run_handlers = [&] {
         const bool timed = static_cast<bool>(core.metrics_hook) || async_handler;
         const auto start =
@@ -1517,6 +1586,7 @@ public:
             detail::Exchange x(http, sink);
             core_->open(x, verified.request_id);
             detail::Core::note_request<Event>(x, *verified.request);
+            core_->keep_request(x);
             if (x.facts.ring == nullptr) return core_->internal_error(x.facts);
             return core_->reply_response(x.facts, x.reply_context, std::move(reply));
         } catch (...) { // out of memory
