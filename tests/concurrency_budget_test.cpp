@@ -6,6 +6,8 @@
 #include <mplus/webhooks/dispatcher.hpp>
 #include <mplus/webhooks/http.hpp>
 
+#include "support/signed_requests.hpp"
+
 #include <doctest/doctest.h>
 
 #include <atomic>
@@ -31,58 +33,19 @@ namespace ev = mplus::webhooks::events;
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
-constexpr std::string_view secret_text = "eFc5HrxwLbONJ+EYXrbHB+a9HueYIQzotgKRLRVAfx0=";
-
-const mw::Secret& signer() {
-    static const mw::Secret s = *mw::Secret::from_text(secret_text);
-    return s;
-}
-
-mw::DispatcherConfig config() {
-    mw::DispatcherConfig c;
-    c.secrets = mw::KeyRing({signer()});
-    return c;
-}
+using test_support::config;
+using test_support::eventually;
+using test_support::message_reply;
+using test_support::ms_since;
+using test_support::signed_reply_with;
 
 /// A signed scanCode request for `code` from till `instance` with `counter`.
 mw::HttpRequest scan_request(const std::string& code, std::size_t counter = 1,
                              const std::string& instance = "till") {
-    std::string body = R"({"event":{"eventBlocking":true,"eventCounter":)" +
-                       std::to_string(counter) + R"(},"sender":{"instanceId":")" + instance +
-                       R"("},"session":{"sessionId":"s","lines":[]},)"
-                       R"("scanCode":{"scannedCode":")" +
-                       code + R"("}})";
-    mw::HttpRequest r;
-    r.method = "POST";
-    r.path = "/hooks/scanCode";
-    r.headers.push_back({"Content-Type", "application/json"});
-    r.headers.push_back({"X-Mplus-Signature", signer().sign(body)});
-    r.body = std::move(body);
-    return r;
-}
-
-mw::Reply message_reply(std::string text) {
-    mw::Reply r;
-    r.add_message(std::move(text));
-    return r;
-}
-
-/// True when `res` is a 200 reply, correctly signed, whose body contains `text`.
-bool signed_reply_with(const mw::HttpResponse& res, std::string_view text) {
-    return res.status == 200 && signer().verify(res.body, res.header("X-Mplus-Signature")) &&
-           res.body.find(text) != std::string::npos;
-}
-
-double ms_since(Clock::time_point start) {
-    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-/// Waits (5 s at most) until `done()` holds; returns whether it does.
-template <class F>
-bool eventually(F done) {
-    const auto start = Clock::now();
-    while (!done() && ms_since(start) < 5000) std::this_thread::sleep_for(milliseconds(1));
-    return done();
+    test_support::Scan scan;
+    scan.counter = counter;
+    scan.instance = instance;
+    return test_support::scan_request(code, scan);
 }
 
 /// A gate the handlers wait at until the test opens it.

@@ -5,6 +5,8 @@
 #include <mplus/webhooks/dispatcher.hpp>
 #include <mplus/webhooks/http.hpp>
 
+#include "support/signed_requests.hpp"
+
 #include <doctest/doctest.h>
 
 #include <atomic>
@@ -27,50 +29,16 @@ namespace ev = mplus::webhooks::events;
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
-constexpr std::string_view secret_text = "eFc5HrxwLbONJ+EYXrbHB+a9HueYIQzotgKRLRVAfx0=";
-
-mw::Secret secret() {
-    std::optional<mw::Secret> s = mw::Secret::from_text(secret_text);
-    REQUIRE(s.has_value());
-    return *s;
-}
-
-mw::DispatcherConfig config() {
-    mw::DispatcherConfig c;
-    c.secrets = mw::KeyRing({secret()});
-    return c;
-}
+using test_support::config;
+using test_support::message_reply;
+using test_support::ms_since;
+using test_support::signed_reply_with;
 
 /// A signed scanCode request whose code is `code` and whose eventCounter is `counter`.
 mw::HttpRequest scan_request(const std::string& code, std::size_t counter = 1) {
-    std::string body = R"({"event":{"eventBlocking":true,"eventCounter":)" +
-                       std::to_string(counter) +
-                       R"(},"sender":{},"session":{"sessionId":"s","lines":[]},)"
-                       R"("scanCode":{"scannedCode":")" +
-                       code + R"(","codeType":"barcode"}})";
-    mw::HttpRequest r;
-    r.method = "POST";
-    r.path = "/hooks/scanCode";
-    r.headers.push_back({"Content-Type", "application/json"});
-    r.headers.push_back({"X-Mplus-Signature", secret().sign(body)});
-    r.body = std::move(body);
-    return r;
-}
-
-mw::Reply message_reply(std::string text) {
-    mw::Reply r;
-    r.add_message(std::move(text));
-    return r;
-}
-
-/// True when `res` is a 200 reply, correctly signed, whose body contains `text`.
-bool signed_reply_with(const mw::HttpResponse& res, std::string_view text) {
-    return res.status == 200 && secret().verify(res.body, res.header("X-Mplus-Signature")) &&
-           res.body.find(text) != std::string::npos;
-}
-
-double ms_since(Clock::time_point start) {
-    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    test_support::Scan scan;
+    scan.counter = counter;
+    return test_support::scan_request(code, scan);
 }
 
 /// fallbacks_sent() once it reaches `expected` (or after 5 s): the count is taken after the

@@ -8,6 +8,8 @@
 #include <mplus/webhooks/state/dedupe_middleware.hpp>
 #include <mplus/webhooks/state/store.hpp>
 
+#include "support/signed_requests.hpp"
+
 #include <doctest/doctest.h>
 
 #include <atomic>
@@ -22,36 +24,13 @@ namespace mw = mplus::webhooks;
 namespace ev = mplus::webhooks::events;
 namespace st = mplus::webhooks::state;
 
-constexpr std::string_view secret_text = "eFc5HrxwLbONJ+EYXrbHB+a9HueYIQzotgKRLRVAfx0=";
-
-mw::Secret secret() {
-    std::optional<mw::Secret> s = mw::Secret::from_text(secret_text);
-    REQUIRE(s.has_value());
-    return *s;
-}
-
-mw::DispatcherConfig config() {
-    mw::DispatcherConfig c;
-    c.secrets = mw::KeyRing({secret()});
-    return c;
-}
+using test_support::config;
 
 /// A signed scanCode request from POS instance `instance` with `counter` and `extra` members.
 mw::HttpRequest scan(const std::string& instance, int counter, const std::string& code,
                      const std::string& extra = "", bool polling = false) {
-    std::string body = R"({"event":{"eventBlocking":true,"eventPolling":)" +
-                       std::string(polling ? "true" : "false") + R"(,"eventCounter":)" +
-                       std::to_string(counter) + R"(},"sender":{"instanceId":")" + instance +
-                       R"("},"session":{"sessionId":"s","lines":[]},)"
-                       R"("scanCode":{"scannedCode":")" +
-                       code + R"(","codeType":"barcode"})" + extra + "}";
-    mw::HttpRequest r;
-    r.method = "POST";
-    r.path = "/hooks/scanCode";
-    r.headers.push_back({"Content-Type", "application/json"});
-    r.headers.push_back({"X-Mplus-Signature", secret().sign(body)});
-    r.body = std::move(body);
-    return r;
+    return test_support::scan_request(
+        code, {static_cast<std::size_t>(counter), instance, polling, extra});
 }
 
 /// A dispatcher with the guard whose scanCode handler counts its calls and answers with the
@@ -76,7 +55,8 @@ struct Fixture {
 };
 
 bool signed_ok(const mw::HttpResponse& res) {
-    return res.status == 200 && secret().verify(res.body, res.header("X-Mplus-Signature"));
+    return res.status == 200 &&
+           test_support::signer().verify(res.body, res.header("X-Mplus-Signature"));
 }
 
 } // namespace
@@ -120,12 +100,7 @@ TEST_CASE("dedupe middleware: dialog re-sends, polling repeats and error request
     f.dispatcher.handle(scan("i-1", 6, "A", "", true));
     CHECK(f.calls == 4);
     std::string body = R"({"error":{"code":"TIMEOUT","message":"no answer"},"original":{}})";
-    mw::HttpRequest err;
-    err.method = "POST";
-    err.path = "/hooks/scanCode";
-    err.headers.push_back({"Content-Type", "application/json"});
-    err.headers.push_back({"X-Mplus-Signature", secret().sign(body)});
-    err.body = body;
+    const mw::HttpRequest err = test_support::signed_post("scanCode", body);
     CHECK(f.dispatcher.handle(err).status == 200);
     CHECK(f.dispatcher.handle(err).status == 200);
     CHECK(f.calls == 4);

@@ -5,6 +5,8 @@
 #include <mplus/webhooks/dispatcher.hpp>
 #include <mplus/webhooks/http.hpp>
 
+#include "support/signed_requests.hpp"
+
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
@@ -26,18 +28,8 @@ namespace {
 namespace mw = mplus::webhooks;
 namespace ev = mplus::webhooks::events;
 
-constexpr std::string_view secret_text = "eFc5HrxwLbONJ+EYXrbHB+a9HueYIQzotgKRLRVAfx0=";
-
-const mw::Secret& signer() {
-    static const mw::Secret s = *mw::Secret::from_text(secret_text);
-    return s;
-}
-
-mw::DispatcherConfig config() {
-    mw::DispatcherConfig c;
-    c.secrets = mw::KeyRing({signer()});
-    return c;
-}
+using test_support::config;
+using test_support::signer;
 
 constexpr std::string_view scan_body =
     R"({"event":{"eventBlocking":true,"eventCounter":7},"sender":{"instanceId":"till-a"},)"
@@ -49,15 +41,10 @@ constexpr std::string_view payment_body =
     R"({"event":{"eventBlocking":true,"eventPolling":true},"sender":{},)"
     R"("externalPayment":{"externalPaymentId":"ep-9","amount":5,"method":"pin"}})";
 
+/// A request of `event` from subscription shop-1, signed.
 mw::HttpRequest post(std::string_view event, std::string_view body) {
-    mw::HttpRequest r;
-    r.method = "POST";
-    r.path = "/hooks/" + std::string(event);
-    r.headers.push_back({"Content-Type", "application/json"});
-    r.headers.push_back({"X-Mplus-Subscription-Id", "shop-1"});
-    r.headers.push_back({"X-Mplus-Signature", signer().sign(body)});
-    r.body = std::string(body);
-    return r;
+    return test_support::signed_post(event, std::string(body),
+                                     {{"X-Mplus-Subscription-Id", "shop-1"}});
 }
 
 void check_signed(const mw::HttpResponse& r) {
