@@ -1,7 +1,7 @@
 // Measures the time to sign a 3.5 KB body: portable HMAC-SHA256, and OpenSSL when enabled.
 // SPDX-License-Identifier: MIT
 #include <mplus/webhooks/base64.hpp>
-#include <mplus/webhooks/detail/sha256.hpp>
+#include <mplus/webhooks/detail/crypto/sha256.hpp>
 #include <mplus/webhooks/signature.hpp>
 
 #include <algorithm>

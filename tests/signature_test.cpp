@@ -1,7 +1,7 @@
 // Tests of SHA-256, HMAC-SHA256, base64, Secret and KeyRing against published vectors.
 // SPDX-License-Identifier: MIT
 #include <mplus/webhooks/base64.hpp>
-#include <mplus/webhooks/detail/sha256.hpp>
+#include <mplus/webhooks/detail/crypto/sha256.hpp>
 #include <mplus/webhooks/signature.hpp>
 
 #include <doctest/doctest.h>

@@ -4,7 +4,7 @@
 
 #include <mplus/webhooks/codec.hpp>
 #include <mplus/webhooks/config.hpp>
-#include <mplus/webhooks/detail/json_writer.hpp>
+#include <mplus/webhooks/detail/json/writer.hpp>
 #include <mplus/webhooks/error.hpp>
 #include <mplus/webhooks/events.hpp>
 #include <mplus/webhooks/http.hpp>

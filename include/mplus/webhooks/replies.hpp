@@ -5,7 +5,7 @@
 
 #include <mplus/webhooks/config.hpp>
 #include <mplus/webhooks/decimal.hpp>
-#include <mplus/webhooks/detail/codec.hpp>
+#include <mplus/webhooks/detail/fields.hpp>
 #include <mplus/webhooks/open_enum.hpp>
 #include <mplus/webhooks/requests.hpp>
 
@@ -598,70 +598,5 @@ constexpr auto fields(detail::type_tag<T>) {
         opt("requestCustomAction", &R::request_custom_action), opt("version", &R::version),
         opt("externalPayment", &R::external_payment), opt("polling", &R::polling));
 }
-
-namespace detail {
-/// ArticleRef: a JSON string or integer.
-template <class T>
-struct Codec<T, for_type<T, ArticleRef>> {
-    static bool read(Reader& r, void* p, const Token& t) {
-        auto& v = *static_cast<T*>(p);
-        if (t.kind == Token::Kind::string) {
-            v.value = std::move(*t.string);
-            v.numeric = false;
-            return true;
-        }
-        if (t.kind == Token::Kind::integer) {
-            v = T(t.integer);
-            return true;
-        }
-        return r.type_error("string or integer", t);
-    }
-    static void write(std::string& out, const T& v, const WriteOptions&) {
-        // A number only when the text is exactly how an int64 is written (negative and
-        // 19-digit numbers included), so whatever user code stores, the output is valid JSON.
-        std::int64_t n = 0;
-        const char* const end = v.value.data() + v.value.size();
-        const auto res = std::from_chars(v.value.data(), end, n);
-        const bool canonical =
-            res.ec == std::errc() && res.ptr == end && std::to_string(n) == v.value;
-        if (v.numeric && canonical) {
-            out.append(v.value);
-        } else {
-            write_json_string(out, v.value);
-        }
-    }
-};
-
-/// Footer: one object or an array of objects.
-template <class T>
-struct Codec<T, for_type<T, Footer>> {
-    using Entry = typename decltype(T::entries)::value_type; // dependent: instantiated on use
-    static bool read_entry(Reader& r, void* p, const Token& t) {
-        auto& f = *static_cast<T*>(p);
-        f.entries.emplace_back();
-        return Codec<Entry>::read(r, &f.entries.back(), t);
-    }
-    static bool read(Reader& r, void* p, const Token& t) {
-        auto& f = *static_cast<T*>(p);
-        f = T{};
-        if (t.kind == Token::Kind::object) {
-            f.entries.emplace_back();
-            return Codec<Entry>::read(r, &f.entries.back(), t);
-        }
-        if (t.kind == Token::Kind::array) {
-            f.as_array = true;
-            return r.push_array(p, &read_entry);
-        }
-        return r.type_error("object or array", t);
-    }
-    static void write(std::string& out, const T& f, const WriteOptions& o) {
-        if (f.entries.size() == 1 && !f.as_array) {
-            Codec<Entry>::write(out, f.entries.front(), o);
-        } else {
-            Codec<decltype(T::entries)>::write(out, f.entries, o);
-        }
-    }
-};
-} // namespace detail
 
 MPLUS_WEBHOOKS_END_NAMESPACE

@@ -2,9 +2,10 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <mplus/webhooks/codec_fwd.hpp>
 #include <mplus/webhooks/config.hpp>
 #include <mplus/webhooks/decimal.hpp>
-#include <mplus/webhooks/detail/codec.hpp>
+#include <mplus/webhooks/detail/fields.hpp>
 #include <mplus/webhooks/open_enum.hpp>
 #include <mplus/webhooks/raw_json.hpp>
 
@@ -232,67 +233,6 @@ struct LineEventDetails {
     bool flat = false;  ///< read without the `line` wrapper; written back the same way
     RawFields extra{};  ///< fields the SDK does not know, kept as sent and written back
 };
-
-namespace detail {
-/// LineEventDetails: `{"line":{...}}`, or the line's fields straight in the object.
-template <class T>
-struct Codec<T, for_type<T, LineEventDetails>> {
-    static constexpr std::uint64_t line_bit = std::uint64_t{1} << 63;
-    using LineCodec = StructCodec<decltype(T::line)>; // dependent: instantiated on use
-
-    static bool on_key(Reader& r, std::string& key) {
-        Frame& f = r.top();
-        auto& d = *static_cast<T*>(f.target);
-        if (key == "line") {
-            f.seen |= line_bit;
-            r.expect(&d.line, &LineCodec::read, "line", false);
-            return true;
-        }
-        if (LineCodec::is_known_key(key)) {
-            d.flat = true;
-            return LineCodec::on_key_of(r, d.line, key);
-        }
-        return LineCodec::read_unknown(r, d.extra, key);
-    }
-    static bool on_end(Reader& r) {
-        const Frame& f = r.top();
-        auto& d = *static_cast<T*>(f.target);
-        if ((f.seen & line_bit) != 0 && !d.flat) return true;
-        if (d.flat) {
-            d.line.extra.mark_read(f.seen & ~line_bit & ~f.nulls);
-            return LineCodec::check_required(r, f.seen);
-        }
-        std::string path = r.container_path();
-        Reader::append_pointer_key(path, "line");
-        return r.add_error(errc::invalid_data, std::move(path), "required field is missing");
-    }
-    static constexpr ObjectOps ops{&on_key, &on_end};
-
-    static bool read(Reader& r, void* p, const Token& t) {
-        if (t.kind != Token::Kind::object) return r.type_error("object", t);
-        *static_cast<T*>(p) = T{};
-        return r.push_object(p, &ops);
-    }
-    static bool is_line_key(std::string_view key) noexcept { return key == "line"; }
-    static void write(std::string& out, const T& d, const WriteOptions& o) {
-        out.push_back('{');
-        bool first = true;
-        if (d.flat) {
-            LineCodec::write_fields(out, d.line, o, first);
-        } else {
-            out.append("\"line\":");
-            LineCodec::write(out, d.line, o);
-            first = false;
-        }
-        if (o.include_unknown) {
-            LineCodec::write_unknown(out, d.extra, first,
-                                     d.flat ? &LineCodec::is_known_key : &is_line_key);
-        }
-        out.push_back('}');
-    }
-};
-
-} // namespace detail
 
 /// `mergeSession`: the session the current one is merged with.
 struct MergeSession {

@@ -5,7 +5,7 @@
 
 #include <mplus/webhooks/config.hpp>
 #include <mplus/webhooks/decimal.hpp>
-#include <mplus/webhooks/detail/codec.hpp>
+#include <mplus/webhooks/detail/fields.hpp>
 #include <mplus/webhooks/events.hpp>
 #include <mplus/webhooks/open_enum.hpp>
 #include <mplus/webhooks/raw_json.hpp>

@@ -4,7 +4,7 @@
 
 #include <mplus/webhooks/base64.hpp>
 #include <mplus/webhooks/config.hpp>
-#include <mplus/webhooks/detail/sha256.hpp>
+#include <mplus/webhooks/detail/crypto/sha256.hpp>
 
 #include <array>
 #include <cstddef>
