@@ -9,6 +9,7 @@
 #include <mplus/webhooks/error.hpp>
 #include <mplus/webhooks/events.hpp>
 #include <mplus/webhooks/http.hpp>
+#include <mplus/webhooks/json_pointer.hpp>
 #include <mplus/webhooks/open_enum.hpp>
 #include <mplus/webhooks/replies.hpp>
 #include <mplus/webhooks/reply_rules.hpp>

@@ -8,6 +8,7 @@
 #include <mplus/webhooks/error.hpp>
 #include <mplus/webhooks/events.hpp>
 #include <mplus/webhooks/http.hpp>
+#include <mplus/webhooks/json_pointer.hpp>
 #include <mplus/webhooks/replies.hpp>
 #include <mplus/webhooks/reply_rules.hpp>
 #include <mplus/webhooks/requests.hpp>
@@ -243,26 +244,6 @@ inline std::string error_body(std::string_view code, std::string_view message) {
     return body;
 }
 
-/// The index of a JSON pointer segment, or nullopt when it is not one.
-inline std::optional<std::size_t> pointer_index(std::string_view segment) noexcept {
-    if (segment.empty() || segment.size() > 9) return std::nullopt;
-    std::size_t n = 0;
-    for (char c : segment) {
-        if (c < '0' || c > '9') return std::nullopt;
-        n = n * 10 + static_cast<std::size_t>(c - '0');
-    }
-    return n;
-}
-
-/// Splits `/key/rest...` into its first segment and the second (or "").
-inline std::pair<std::string_view, std::string_view> pointer_head(std::string_view path) noexcept {
-    if (!path.empty() && path.front() == '/') path.remove_prefix(1);
-    const std::size_t slash = path.find('/');
-    if (slash == std::string_view::npos) return {path, std::string_view()};
-    std::string_view rest = path.substr(slash + 1);
-    return {path.substr(0, slash), rest.substr(0, rest.find('/'))};
-}
-
 /// Removes the elements at `indices` (any order, duplicates allowed) from `v`.
 template <class V>
 void erase_indices(V& v, std::vector<std::size_t>& indices) {
@@ -276,16 +257,25 @@ void erase_indices(V& v, std::vector<std::size_t>& indices) {
 /// Leaves out of `reply` each object a problem points at: the element of a list (a message,
 /// a line change, a footer entry) when the path names one, else the whole top-level object.
 inline void drop_offending(Reply& reply, const std::vector<Error>& problems) {
+    // What each problem points at: the top-level key, and the element of it when it names one.
+    std::vector<std::pair<std::string, std::optional<std::size_t>>> targets;
+    for (const Error& e : problems) {
+        const std::optional<JsonPointer> pointer = JsonPointer::parse(e.path);
+        if (!pointer) continue;
+        std::vector<std::string> tokens = pointer->tokens();
+        if (tokens.empty()) continue;
+        std::optional<std::size_t> index;
+        if (tokens.size() > 1) index = JsonPointer::index_of(tokens[1]);
+        targets.emplace_back(std::move(tokens[0]), index);
+    }
     const auto table = fields(type_tag<Reply>{});
     for_each_field(
         table,
         [&](auto, const auto& field) {
             bool whole = false;
             std::vector<std::size_t> indices;
-            for (const Error& e : problems) {
-                const auto [key, second] = pointer_head(e.path);
+            for (const auto& [key, index] : targets) {
                 if (key != field.key) continue;
-                const std::optional<std::size_t> index = pointer_index(second);
                 if (index) {
                     indices.push_back(*index);
                 } else {

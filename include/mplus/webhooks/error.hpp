@@ -134,7 +134,7 @@ inline std::error_code make_error_code(errc e) noexcept {
 /// One problem: what (code), where (JSON pointer `path`, "" for the document root) and why.
 struct Error {
     errc code = errc::ok; ///< what went wrong; wire() gives the protocol's code
-    std::string path;     ///< JSON pointer to the offending value; "" for the root
+    std::string path;     ///< JsonPointer text of the offending value; "" for the root
     std::string message;  ///< a readable explanation for logs
 
     /// The protocol's wire code of this error.

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <mplus/webhooks/config.hpp>
+#include <mplus/webhooks/json_pointer.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -118,16 +119,16 @@ namespace detail {
 
 /// Walks `tokens[at...]` in `j` and appends every concrete pointer it names to `out`.
 inline void feature_paths(const nlohmann::json& j, const std::vector<std::string>& tokens,
-                          std::size_t at, const std::string& path, std::vector<std::string>& out) {
+                          std::size_t at, const JsonPointer& path, std::vector<std::string>& out) {
     if (at == tokens.size()) {
-        out.push_back(path);
+        out.push_back(path.to_string());
         return;
     }
     const std::string& t = tokens[at];
     if (t == "*") {
         if (j.is_array()) {
             for (std::size_t i = 0; i < j.size(); ++i) {
-                feature_paths(j[i], tokens, at + 1, path + "/" + std::to_string(i), out);
+                feature_paths(j[i], tokens, at + 1, JsonPointer(path).append_index(i), out);
             }
         } else if (j.is_object()) {
             feature_paths(j, tokens, at + 1, path, out);
@@ -142,7 +143,7 @@ inline void feature_paths(const nlohmann::json& j, const std::vector<std::string
     if (eq != std::string::npos) {
         if (!it->is_string() || it->get<std::string>() != t.substr(eq + 1)) return;
     }
-    feature_paths(*it, tokens, at + 1, path + "/" + key, out);
+    feature_paths(*it, tokens, at + 1, JsonPointer(path).append_key(key), out);
 }
 
 } // namespace detail
@@ -154,16 +155,10 @@ inline std::vector<VersionGateProblem> check_pos_version(const nlohmann::json& r
     std::vector<VersionGateProblem> problems;
     for (const auto& f : reply_features) {
         if (!(pos < f.since)) continue;
-        std::vector<std::string> tokens;
-        std::string_view p = f.pointer;
-        while (!p.empty()) {
-            p.remove_prefix(1);
-            const std::size_t end = p.find('/');
-            tokens.emplace_back(p.substr(0, end));
-            p = end == std::string_view::npos ? std::string_view() : p.substr(end);
-        }
+        const std::optional<JsonPointer> pattern = JsonPointer::parse(f.pointer);
+        if (!pattern) continue;
         std::vector<std::string> paths;
-        detail::feature_paths(reply, tokens, 0, "", paths);
+        detail::feature_paths(reply, pattern->tokens(), 0, JsonPointer(), paths);
         for (auto& path : paths) {
             bool seen = false;
             for (const auto& q : problems) seen = seen || q.path == path;

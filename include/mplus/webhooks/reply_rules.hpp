@@ -6,6 +6,7 @@
 #include <mplus/webhooks/config.hpp>
 #include <mplus/webhooks/error.hpp>
 #include <mplus/webhooks/events.hpp>
+#include <mplus/webhooks/json_pointer.hpp>
 #include <mplus/webhooks/replies.hpp>
 
 #include <cstddef>
@@ -48,27 +49,6 @@ inline bool is_valid_color(std::string_view c) noexcept {
 }
 
 namespace detail {
-// JSON pointers are built by appending piece by piece: g++ 12 at -O3 warns falsely
-// (-Wrestrict) about `"/" + std::string(...)`.
-
-/// `/key`: the JSON pointer of a top-level member.
-inline std::string pointer_to(std::string_view key) {
-    std::string p;
-    p += '/';
-    p += key;
-    return p;
-}
-
-/// `prefix/index/suffix`: a JSON pointer into a list.
-inline std::string pointer_at(std::string_view prefix, std::size_t index,
-                              std::string_view suffix = {}) {
-    std::string p(prefix);
-    p += '/';
-    p += std::to_string(index);
-    p += suffix;
-    return p;
-}
-
 /// Collects rule violations under JSON pointer paths. A template, like check_reply, so that a
 /// translation unit that never checks a reply does not compile the checks.
 template <class Footer>
@@ -76,20 +56,20 @@ class RuleChecker {
 public:
     explicit RuleChecker(std::vector<Error>& out) : out_(out) {}
 
-    void fail(errc code, std::string path, std::string message) {
-        out_.push_back(Error{code, std::move(path), std::move(message)});
+    void fail(errc code, JsonPointer path, std::string message) {
+        out_.push_back(Error{code, std::move(path).to_string(), std::move(message)});
     }
 
     void only_with(bool present, bool allowed, std::string_view key, std::string_view events) {
         if (present && !allowed) {
-            fail(errc::reply_rule, pointer_to(key),
+            fail(errc::reply_rule, JsonPointer::of(key),
                  std::string(key) + " is only accepted in a reply to " + std::string(events));
         }
     }
 
-    void color(const std::optional<std::string>& c, const std::string& path) {
+    void color(const std::optional<std::string>& c, JsonPointer path) {
         if (c && !is_valid_color(*c)) {
-            fail(errc::reply_rule, path,
+            fail(errc::reply_rule, std::move(path),
                  "colour \"" + *c + "\" is neither #RRGGBB nor a preset colour name");
         }
     }
@@ -99,27 +79,29 @@ public:
         const bool as_array = f->as_array || f->entries.size() != 1;
         for (std::size_t i = 0; i < f->entries.size(); ++i) {
             const FooterEntry& e = f->entries[i];
-            std::string base = pointer_to(key);
-            if (as_array) base = pointer_at(base, i);
+            JsonPointer base = JsonPointer::of(key);
+            if (as_array) base.append_index(i);
             if (e.barcode && e.barcode->code_type && !e.barcode->code_type->is_known()) {
-                fail(errc::invalid_receipt_footer_code_type, base + "/barcode/codeType",
+                fail(errc::invalid_receipt_footer_code_type,
+                     JsonPointer(base).append_key("barcode").append_key("codeType"),
                      "barcode type \"" + e.barcode->code_type->str() +
                          "\" is not code128 or qrcode");
             }
             if (e.barcode && (!e.barcode->code || e.barcode->code->empty())) {
-                fail(errc::invalid_receipt_footer_code, base + "/barcode/code",
+                fail(errc::invalid_receipt_footer_code,
+                     JsonPointer(base).append_key("barcode").append_key("code"),
                      "a footer barcode needs a code");
             }
         }
     }
 
     template <class Items, class Id>
-    void unique(const Items& items, Id id_of, const std::string& path, std::string_view key) {
+    void unique(const Items& items, Id id_of, const JsonPointer& path, std::string_view key) {
         std::set<std::string> seen;
         for (std::size_t i = 0; i < items.size(); ++i) {
             const std::string id = id_of(items[i]);
             if (!seen.insert(id).second) {
-                fail(errc::reply_rule, pointer_at(path, i, pointer_to(key)),
+                fail(errc::reply_rule, JsonPointer(path).append_index(i).append_key(key),
                      "duplicate id \"" + id + "\"");
             }
         }
@@ -157,19 +139,20 @@ std::vector<Error> check_reply(const R& reply, const ReplyContext& context) {
         !reply.external_payment->external_payment_id.empty() &&
         !context.external_payment_id.empty() &&
         reply.external_payment->external_payment_id != context.external_payment_id) {
-        check.fail(errc::reply_rule, "/externalPayment/externalPaymentId",
+        check.fail(errc::reply_rule, JsonPointer::of("externalPayment", "externalPaymentId"),
                    "externalPaymentId \"" + reply.external_payment->external_payment_id +
                        "\" is not the request's \"" + context.external_payment_id + "\"");
     }
     if (context.polling && !reply.polling) {
-        check.fail(errc::reply_rule, "/polling", "a reply to a polling request needs polling");
+        check.fail(errc::reply_rule, JsonPointer::of("polling"),
+                   "a reply to a polling request needs polling");
     }
 
     check.footer(reply.receipt_footer, "receiptFooter");
     check.footer(reply.bill_footer, "billFooter");
 
     if (reply.display_barcode && !reply.display_barcode->code_type.is_known()) {
-        check.fail(errc::reply_rule, "/displayBarcode/codeType",
+        check.fail(errc::reply_rule, JsonPointer::of("displayBarcode", "codeType"),
                    "code type \"" + reply.display_barcode->code_type.str() +
                        "\" is not barcode, rfid or qrcode");
     }
@@ -178,7 +161,7 @@ std::vector<Error> check_reply(const R& reply, const ReplyContext& context) {
         const auto& d = reply.line_changes[i].external_discount;
         if (d && (!d->discount_id || d->discount_id->empty())) {
             check.fail(errc::reply_rule,
-                       detail::pointer_at("/lineChanges", i, "/externalDiscount/discountId"),
+                       JsonPointer::of("lineChanges", i, "externalDiscount", "discountId"),
                        "an external discount needs a discountId");
         }
     }
@@ -187,31 +170,33 @@ std::vector<Error> check_reply(const R& reply, const ReplyContext& context) {
         const auto& opts = reply.dialog->dialog_options;
         check.unique(
             opts, [](const DialogOption& o) { return std::to_string(o.option_id); },
-            "/dialog/dialogOptions", "optionId");
+            JsonPointer::of("dialog", "dialogOptions"), "optionId");
         for (std::size_t i = 0; i < opts.size(); ++i) {
             check.color(opts[i].option_color,
-                        detail::pointer_at("/dialog/dialogOptions", i, "/optionColor"));
+                        JsonPointer::of("dialog", "dialogOptions", i, "optionColor"));
         }
     }
     if (reply.form) {
         const auto& form_fields = reply.form->fields;
         check.unique(
-            form_fields, [](const FormField& f) { return f.id; }, "/form/fields", "id");
+            form_fields, [](const FormField& f) { return f.id; }, JsonPointer::of("form", "fields"),
+            "id");
         for (std::size_t i = 0; i < form_fields.size(); ++i) {
-            const std::string base = detail::pointer_at("/form/fields", i, "/options");
+            const JsonPointer base = JsonPointer::of("form", "fields", i, "options");
             check.unique(
                 form_fields[i].options, [](const FormOption& o) { return o.id; }, base, "id");
             for (std::size_t k = 0; k < form_fields[i].options.size(); ++k) {
-                check.color(form_fields[i].options[k].color, detail::pointer_at(base, k, "/color"));
+                check.color(form_fields[i].options[k].color,
+                            JsonPointer(base).append_index(k).append_key("color"));
             }
         }
     }
     for (std::size_t i = 0; i < reply.message.size(); ++i) {
         check.color(reply.message[i].background_color,
-                    detail::pointer_at("/message", i, "/backgroundColor"));
+                    JsonPointer::of("message", i, "backgroundColor"));
     }
     if (reply.prepay_table && !reply.prepay_table->table.number) {
-        check.fail(errc::reply_rule, "/prepayTable/table/number",
+        check.fail(errc::reply_rule, JsonPointer::of("prepayTable", "table", "number"),
                    "prepayTable needs the table's number");
     }
     return errors;

@@ -7,6 +7,7 @@
 #include <mplus/webhooks/decimal.hpp>
 #include <mplus/webhooks/detail/fields.hpp>
 #include <mplus/webhooks/events.hpp>
+#include <mplus/webhooks/json_pointer.hpp>
 #include <mplus/webhooks/open_enum.hpp>
 #include <mplus/webhooks/raw_json.hpp>
 #include <mplus/webhooks/replies.hpp>
@@ -263,8 +264,11 @@ inline nlohmann::json openapi_document(const SchemaOptions& options = {}) {
         const std::string name(event_name(kind));
         schemas[name + ".request"] = strip(request_schema(kind, options));
         json request_body = {
-            {"anyOf", json::array({{{"$ref", "#/components/schemas/" + name + ".request"}},
-                                   {{"$ref", "#/components/schemas/posErrorRequest"}}})}};
+            {"anyOf",
+             json::array(
+                 {{{"$ref",
+                    "#" + JsonPointer::of("components", "schemas", name + ".request").to_string()}},
+                  {{"$ref", "#/components/schemas/posErrorRequest"}}})}};
         webhooks[name]["post"] = {
             {"operationId", name},
             {"summary", "The POS calls " + name + " at <base URL>/" + name + "."},

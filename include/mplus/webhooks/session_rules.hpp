@@ -9,6 +9,7 @@
 #include <mplus/webhooks/decimal.hpp>
 #include <mplus/webhooks/error.hpp>
 #include <mplus/webhooks/events.hpp>
+#include <mplus/webhooks/json_pointer.hpp>
 #include <mplus/webhooks/pos_version.hpp>
 #include <mplus/webhooks/replies.hpp>
 #include <mplus/webhooks/reply_rules.hpp>
@@ -50,11 +51,12 @@ inline bool has_manual_discount(const SessionLine& line) noexcept {
 
 /// INVALID_DISCOUNT_PERCENTAGE unless `d` has no percentage or one from 0 to 100.
 inline void check_discount_percentage(const std::optional<ExternalDiscount>& d,
-                                      const std::string& path, std::vector<Error>& errors) {
+                                      const JsonPointer& path, std::vector<Error>& errors) {
     if (!d || !d->discount_percentage) return;
     const Decimal p = *d->discount_percentage;
     if (p < Decimal() || Decimal(100) < p) {
-        errors.push_back({errc::invalid_discount_percentage, path + "/discountPercentage",
+        errors.push_back({errc::invalid_discount_percentage,
+                          JsonPointer(path).append_key("discountPercentage").to_string(),
                           "a discount percentage goes from 0 to 100, not " + p.to_string()});
     }
 }
@@ -95,24 +97,26 @@ inline std::vector<Error> check_session_rules(const Reply& reply, const Session&
     for (const auto& l : session.lines) ids.insert(l.line_id);
     for (std::size_t i = 0; i < reply.line_changes.size(); ++i) {
         const LineChange& c = reply.line_changes[i];
-        const std::string at = "/lineChanges/" + std::to_string(i);
+        const JsonPointer at = JsonPointer::of("lineChanges", i);
+        const std::string line_id_at = JsonPointer(at).append_key("lineId").to_string();
         const SessionLine* l = session.find_line(c.line_id);
         if (l == nullptr) {
-            errors.push_back({errc::invalid_line_id, at + "/lineId", "no line " + c.line_id});
+            errors.push_back({errc::invalid_line_id, line_id_at, "no line " + c.line_id});
             continue;
         }
         if (c.external_discount &&
             (detail::has_manual_discount(*l) ||
              (l->external_discount &&
               l->external_discount->discount_id != c.external_discount->discount_id))) {
-            errors.push_back({errc::line_already_has_discount, at + "/lineId",
+            errors.push_back({errc::line_already_has_discount, line_id_at,
                               "line " + c.line_id + " already has a discount"});
         }
-        detail::check_discount_percentage(c.external_discount, at + "/externalDiscount", errors);
+        detail::check_discount_percentage(c.external_discount,
+                                          JsonPointer(at).append_key("externalDiscount"), errors);
     }
     for (std::size_t i = 0; i < reply.line_deletions.size(); ++i) {
         const std::string& id = reply.line_deletions[i].line_id;
-        const std::string path = "/lineDeletions/" + std::to_string(i) + "/lineId";
+        const std::string path = JsonPointer::of("lineDeletions", i, "lineId").to_string();
         if (ids.erase(id) == 0) {
             errors.push_back({errc::invalid_line_id, path, "no line " + id});
         } else if (!settings.allow_delete_any_line &&
@@ -124,17 +128,19 @@ inline std::vector<Error> check_session_rules(const Reply& reply, const Session&
     const bool additions_locked = settings.locked || settings.locked_for_additions;
     for (std::size_t i = 0; i < reply.line_additions.size(); ++i) {
         const LineAddition& a = reply.line_additions[i];
-        const std::string path = "/lineAdditions/" + std::to_string(i);
+        const JsonPointer path = JsonPointer::of("lineAdditions", i);
         if (additions_locked) {
-            errors.push_back({errc::line_addition_not_allowed, path,
+            errors.push_back({errc::line_addition_not_allowed, path.to_string(),
                               settings.locked ? "the session is locked"
                                               : "the session is locked for additions"});
         }
         if (a.line_id && !ids.insert(*a.line_id).second) {
-            errors.push_back({errc::line_id_already_exists, path + "/lineId",
+            errors.push_back({errc::line_id_already_exists,
+                              JsonPointer(path).append_key("lineId").to_string(),
                               "line " + *a.line_id + " already exists"});
         }
-        detail::check_discount_percentage(a.external_discount, path + "/externalDiscount", errors);
+        detail::check_discount_percentage(a.external_discount,
+                                          JsonPointer(path).append_key("externalDiscount"), errors);
     }
     return errors;
 }

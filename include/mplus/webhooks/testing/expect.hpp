@@ -5,6 +5,7 @@
 
 #include <mplus/webhooks/config.hpp>
 #include <mplus/webhooks/decimal.hpp>
+#include <mplus/webhooks/json_pointer.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -51,21 +52,6 @@ using JsonNumberTexts = std::map<std::string, std::string>;
 
 namespace detail {
 
-/// Escapes a JSON pointer token (`~` as `~0`, `/` as `~1`).
-inline std::string escape_pointer_token(std::string_view key) {
-    std::string token;
-    for (char c : key) {
-        if (c == '~') {
-            token += "~0";
-        } else if (c == '/') {
-            token += "~1";
-        } else {
-            token += c;
-        }
-    }
-    return token;
-}
-
 /// A SAX handler building an nlohmann::json and recording the text of every non-integer
 /// number (and every integer beyond 64 bits) under its JSON pointer.
 class ExactJsonBuilder {
@@ -85,9 +71,9 @@ public:
     bool number_integer(number_integer_t v) { return put(v) != nullptr; }
     bool number_unsigned(number_unsigned_t v) { return put(v) != nullptr; }
     bool number_float(number_float_t v, const string_t& text) {
-        std::string pointer;
+        JsonPointer pointer;
         if (put(v, &pointer) == nullptr) return false;
-        numbers_[pointer] = text;
+        numbers_[std::move(pointer).to_string()] = text;
         return true;
     }
     bool string(string_t& v) { return put(v) != nullptr; }
@@ -110,28 +96,28 @@ public:
 private:
     struct Frame {
         nlohmann::json* node;
-        std::string pointer;
+        JsonPointer pointer;
     };
 
-    nlohmann::json* put(nlohmann::json v, std::string* pointer = nullptr) {
+    nlohmann::json* put(nlohmann::json v, JsonPointer* pointer = nullptr) {
         if (stack_.empty()) {
             root_ = std::move(v);
-            if (pointer != nullptr) pointer->clear();
+            if (pointer != nullptr) *pointer = JsonPointer();
             return &root_;
         }
         Frame& f = stack_.back();
         if (f.node->is_array()) {
-            if (pointer != nullptr) *pointer = f.pointer + "/" + std::to_string(f.node->size());
+            if (pointer != nullptr) *pointer = JsonPointer(f.pointer).append_index(f.node->size());
             f.node->push_back(std::move(v));
             return &f.node->back();
         }
-        if (pointer != nullptr) *pointer = f.pointer + "/" + escape_pointer_token(key_);
+        if (pointer != nullptr) *pointer = JsonPointer(f.pointer).append_key(key_);
         nlohmann::json& slot = (*f.node)[key_];
         slot = std::move(v);
         return &slot;
     }
     bool open(nlohmann::json container) {
-        std::string pointer;
+        JsonPointer pointer;
         nlohmann::json* node = put(std::move(container), &pointer);
         if (node == nullptr) return false;
         stack_.push_back({node, std::move(pointer)});
@@ -278,9 +264,10 @@ inline bool json_matches(const nlohmann::json& expected, const nlohmann::json* a
 inline void match_json(const nlohmann::json& expected, const nlohmann::json* actual,
                        const std::string& path, std::vector<ExpectationFailure>& failures,
                        const NumberTextSources& numbers) {
-    const auto at = [&](const std::string& expected_token, const std::string& actual_token) {
-        return NumberTextSources{numbers.expected, numbers.expected_at + "/" + expected_token,
-                                 numbers.actual, numbers.actual_at + "/" + actual_token};
+    // Where a member or element of each value is: each pointer extended by a relative one.
+    const auto at = [&](const JsonPointer& expected_step, const JsonPointer& actual_step) {
+        return NumberTextSources{numbers.expected, numbers.expected_at + expected_step.to_string(),
+                                 numbers.actual, numbers.actual_at + actual_step.to_string()};
     };
     const auto fail = [&](std::string message) {
         failures.push_back({path, expected,
@@ -320,7 +307,7 @@ inline void match_json(const nlohmann::json& expected, const nlohmann::json* act
             for (std::size_t k = 0; k < actual->size() && !found; ++k) {
                 found =
                     detail::json_matches(want[i], &(*actual)[k],
-                                         at("$contains/" + std::to_string(i), std::to_string(k)));
+                                         at(JsonPointer::of("$contains", i), JsonPointer::of(k)));
             }
             if (!found) {
                 failures.push_back(
@@ -332,10 +319,10 @@ inline void match_json(const nlohmann::json& expected, const nlohmann::json* act
     if (expected.is_object()) {
         if (!actual->is_object()) return fail("expected an object");
         for (const auto& [key, value] : expected.items()) {
-            const std::string token = detail::escape_pointer_token(key);
+            const JsonPointer step = JsonPointer::of(key);
             const auto it = actual->find(key);
-            match_json(value, it == actual->end() ? nullptr : &*it, path + "/" + token, failures,
-                       at(token, token));
+            match_json(value, it == actual->end() ? nullptr : &*it, path + step.to_string(),
+                       failures, at(step, step));
         }
         return;
     }
@@ -346,8 +333,9 @@ inline void match_json(const nlohmann::json& expected, const nlohmann::json* act
                         std::to_string(actual->size()));
         }
         for (std::size_t i = 0; i < expected.size(); ++i) {
-            const std::string token = std::to_string(i);
-            match_json(expected[i], &(*actual)[i], path + "/" + token, failures, at(token, token));
+            const JsonPointer step = JsonPointer::of(i);
+            match_json(expected[i], &(*actual)[i], path + step.to_string(), failures,
+                       at(step, step));
         }
         return;
     }
@@ -376,29 +364,6 @@ inline bool json_matches(const nlohmann::json& expected, const nlohmann::json* a
     std::vector<ExpectationFailure> failures;
     match_json(expected, actual, "", failures, numbers);
     return failures.empty();
-}
-
-/// Splits a JSON pointer into its unescaped tokens.
-inline std::vector<std::string> pointer_tokens(std::string_view pointer) {
-    std::vector<std::string> tokens;
-    if (pointer.empty()) return tokens;
-    std::size_t start = 1;
-    while (start <= pointer.size()) {
-        std::size_t end = pointer.find('/', start);
-        if (end == std::string_view::npos) end = pointer.size();
-        std::string t;
-        for (std::size_t i = start; i < end; ++i) {
-            if (pointer[i] == '~' && i + 1 < end) {
-                t.push_back(pointer[i + 1] == '1' ? '/' : '~');
-                ++i;
-            } else {
-                t.push_back(pointer[i]);
-            }
-        }
-        tokens.push_back(std::move(t));
-        start = end + 1;
-    }
-    return tokens;
 }
 
 /// Removes what `tokens[at...]` names from `j`; `*` names every element or member.
@@ -476,26 +441,22 @@ void check_matchers(const nlohmann::json& expected, const std::string& path, Pro
         for (const auto& [key, value] : expected.items()) {
             if (key == "$contains") {
                 if (expected.size() != 1 || !value.is_array()) {
-                    problems.push_back(
-                        {path + "/$contains", "$contains stands alone and takes an array"});
+                    problems.push_back({path + JsonPointer::of(key).to_string(),
+                                        "$contains stands alone and takes an array"});
                     continue;
                 }
             } else if (!key.empty() && key[0] == '$') {
-                problems.push_back({path + "/" + key, "unknown matcher key (expected $contains)"});
+                problems.push_back({path + JsonPointer::of(key).to_string(),
+                                    "unknown matcher key (expected $contains)"});
                 continue;
             }
-            std::string token;
-            for (char c : key)
-                token += c == '~'   ? std::string("~0")
-                         : c == '/' ? std::string("~1")
-                                    : std::string(1, c);
-            check_matchers(value, path + "/" + token, problems);
+            check_matchers(value, path + JsonPointer::of(key).to_string(), problems);
         }
         return;
     }
     if (expected.is_array()) {
         for (std::size_t i = 0; i < expected.size(); ++i) {
-            check_matchers(expected[i], path + "/" + std::to_string(i), problems);
+            check_matchers(expected[i], path + JsonPointer::of(i).to_string(), problems);
         }
     }
 }
@@ -506,7 +467,9 @@ void check_matchers(const nlohmann::json& expected, const std::string& path, Pro
 /// member; an array element becomes null so that the others keep their positions).
 inline void remove_pointers(nlohmann::json& j, const std::vector<std::string>& pointers) {
     for (const auto& p : pointers) {
-        const std::vector<std::string> tokens = detail::pointer_tokens(p);
+        const std::optional<JsonPointer> pointer = JsonPointer::parse(p);
+        if (!pointer) continue;
+        const std::vector<std::string> tokens = pointer->tokens();
         if (tokens.empty()) continue;
         detail::remove_tokens(j, tokens, 0);
     }

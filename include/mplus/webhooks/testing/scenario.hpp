@@ -8,6 +8,7 @@
 #include <mplus/webhooks/decimal.hpp>
 #include <mplus/webhooks/events.hpp>
 #include <mplus/webhooks/http.hpp>
+#include <mplus/webhooks/json_pointer.hpp>
 #include <mplus/webhooks/pos_version.hpp>
 #include <mplus/webhooks/replies.hpp>
 #include <mplus/webhooks/requests.hpp>
@@ -142,21 +143,6 @@ inline bool scenario_type_fits(const nlohmann::json& j, std::string_view types) 
     return false;
 }
 
-/// A JSON pointer token for `key` (`~` and `/` escaped).
-inline std::string pointer_token(std::string_view key) {
-    std::string out;
-    for (char c : key) {
-        if (c == '~') {
-            out += "~0";
-        } else if (c == '/') {
-            out += "~1";
-        } else {
-            out.push_back(c);
-        }
-    }
-    return out;
-}
-
 /// Checks the `till` object of a scenario file (or of a step's expectation of it).
 inline void check_till_defaults(const nlohmann::json& till, const std::string& path,
                                 std::vector<ScenarioProblem>& problems) {
@@ -165,7 +151,7 @@ inline void check_till_defaults(const nlohmann::json& till, const std::string& p
         return;
     }
     for (const auto& [key, value] : till.items()) {
-        const std::string p = path + "/" + pointer_token(key);
+        const std::string p = path + JsonPointer::of(key).to_string();
         if (key == "branchNumber" || key == "workplaceNumber") {
             if (!value.is_number_integer()) {
                 problems.push_back(
@@ -179,7 +165,7 @@ inline void check_till_defaults(const nlohmann::json& till, const std::string& p
             }
             for (std::size_t i = 0; i < value.size(); ++i) {
                 const nlohmann::json& a = value[i];
-                const std::string ap = p + "/" + std::to_string(i);
+                const std::string ap = p + JsonPointer::of(i).to_string();
                 if (!a.is_object()) {
                     problems.push_back(
                         {ap, "expected object, got " + std::string(scenario_type_name(a))});
@@ -216,9 +202,10 @@ inline void check_pointer_list(const nlohmann::json& list, const std::string& pa
     }
     for (std::size_t i = 0; i < list.size(); ++i) {
         const nlohmann::json& p = list[i];
-        if (!p.is_string() || (!p.get<std::string>().empty() && p.get<std::string>()[0] != '/')) {
-            problems.push_back({path + "/" + std::to_string(i),
-                                "expected a JSON pointer (a string starting with /)"});
+        if (!p.is_string() || !JsonPointer::parse(p.get_ref<const std::string&>())) {
+            problems.push_back({path + JsonPointer::of(i).to_string(),
+                                "expected a JSON pointer (a string starting with /, with ~ only "
+                                "in ~0 and ~1)"});
         }
     }
 }
@@ -232,7 +219,7 @@ inline void check_expect(const nlohmann::json& expect, const std::string& path,
         return;
     }
     for (const auto& [key, value] : expect.items()) {
-        const std::string p = path + "/" + pointer_token(key);
+        const std::string p = path + JsonPointer::of(key).to_string();
         if (key == "status") {
             if (!value.is_number_integer()) problems.push_back({p, "expected integer"});
         } else if (key == "reply") {
@@ -243,7 +230,7 @@ inline void check_expect(const nlohmann::json& expect, const std::string& path,
                 continue;
             }
             for (const auto& [tk, tv] : value.items()) {
-                const std::string tp = p + "/" + pointer_token(tk);
+                const std::string tp = p + JsonPointer::of(tk).to_string();
                 if (tk == "lines") {
                     if (!tv.is_number_integer()) check_matchers(tv, tp, problems);
                 } else if (tk == "locked" || tk == "dialogOpen" || tk == "formOpen" ||
@@ -301,7 +288,7 @@ inline std::vector<ScenarioProblem> validate_step(const nlohmann::json& step,
     }
     const std::vector<detail::ScenarioKey> keys = detail::scenario_action_keys(action);
     for (const auto& [key, value] : step.items()) {
-        const std::string p = path + "/" + detail::pointer_token(key);
+        const std::string p = path + JsonPointer::of(key).to_string();
         if (key == "action" || key == "comment") continue;
         if (key == "expect") {
             detail::check_expect(value, p, problems);
@@ -331,7 +318,7 @@ inline std::vector<ScenarioProblem> validate_step(const nlohmann::json& step,
     for (const auto& k : keys) {
         if (k.required && !step.contains(std::string(k.name))) {
             problems.push_back(
-                {path + "/" + std::string(k.name), "missing (" + action + " needs it)"});
+                {path + JsonPointer::of(k.name).to_string(), "missing (" + action + " needs it)"});
         }
     }
     if (action == "addLine" && !step.contains("articleNumber") && !step.contains("text")) {
@@ -345,7 +332,7 @@ inline std::vector<ScenarioProblem> validate_step(const nlohmann::json& step,
             if (!v.is_string() &&
                 !(v.is_array() &&
                   std::all_of(v.begin(), v.end(), [](const auto& e) { return e.is_string(); }))) {
-                problems.push_back({path + "/values/" + detail::pointer_token(id),
+                problems.push_back({path + JsonPointer::of("values", id).to_string(),
                                     "expected string (or array of option ids)"});
             }
         }
@@ -354,15 +341,15 @@ inline std::vector<ScenarioProblem> validate_step(const nlohmann::json& step,
         const nlohmann::json& list = step["option"];
         for (std::size_t i = 0; i < list.size(); ++i) {
             if (!list[i].is_string() && !list[i].is_number_integer()) {
-                problems.push_back(
-                    {path + "/option/" + std::to_string(i), "expected integer or string"});
+                problems.push_back({path + JsonPointer::of("option", i).to_string(),
+                                    "expected integer or string"});
             }
         }
     }
     if (action == "complete" && step.contains("payments") && step["payments"].is_array()) {
         const nlohmann::json& list = step["payments"];
         for (std::size_t i = 0; i < list.size(); ++i) {
-            const std::string pp = path + "/payments/" + std::to_string(i);
+            const std::string pp = path + JsonPointer::of("payments", i).to_string();
             if (!list[i].is_object()) {
                 problems.push_back({pp, "expected object"});
                 continue;
@@ -393,7 +380,7 @@ inline std::optional<Scenario> load_scenario(const nlohmann::json& file,
         return std::nullopt;
     }
     for (const auto& [key, value] : file.items()) {
-        const std::string p = "/" + detail::pointer_token(key);
+        const std::string p = JsonPointer::of(key).to_string();
         if (key == "name") {
             if (!value.is_string()) {
                 problems.push_back({p, "expected string"});
@@ -417,7 +404,7 @@ inline std::optional<Scenario> load_scenario(const nlohmann::json& file,
             }
             for (std::size_t i = 0; i < value.size(); ++i) {
                 std::vector<ScenarioProblem> step_problems =
-                    validate_step(value[i], "/steps/" + std::to_string(i));
+                    validate_step(value[i], JsonPointer::of("steps", i).to_string());
                 problems.insert(problems.end(), step_problems.begin(), step_problems.end());
                 s.steps.push_back(value[i]);
             }
@@ -597,7 +584,8 @@ public:
                 art.article_number = a.value("articleNumber", std::int64_t{0});
                 art.text = a.value("text", std::string());
                 if (a.contains("priceIncl") && a["priceIncl"].is_number()) {
-                    const auto text = numbers.find("/articles/" + std::to_string(i) + "/priceIncl");
+                    const auto text =
+                        numbers.find(JsonPointer::of("articles", i, "priceIncl").to_string());
                     art.price_incl =
                         Decimal::parse(text != numbers.end() ? text->second : a["priceIncl"].dump())
                             .value_or(Decimal());
@@ -710,7 +698,7 @@ public:
         j["clock"] = pos.now_text();
         j["lines"] = nlohmann::json::array();
         for (const auto& line : pos.session().lines) {
-            const std::string at = "/lines/" + std::to_string(j["lines"].size());
+            const std::string at = JsonPointer::of("lines", j["lines"].size()).to_string();
             nlohmann::json l = exact_model(at, line);
             l["lineTotal"] = exact(at + "/lineTotal", line_total(line));
             l["addedByReply"] = pos.till().added_by_replies.count(line.line_id) != 0;
@@ -721,7 +709,7 @@ public:
         j["payments"] = nlohmann::json::array();
         for (const auto& p : pos.session().payments) {
             j["payments"].push_back(
-                exact_model("/payments/" + std::to_string(j["payments"].size()), p));
+                exact_model(JsonPointer::of("payments", j["payments"].size()).to_string(), p));
         }
         j["locked"] = pos.locked();
         j["lockedForAdditions"] = pos.locked_for_additions();
@@ -969,7 +957,7 @@ private:
                 if (m.customer_message) actual["customerMessages"].push_back(*m.customer_message);
             }
             for (const auto& [key, expected] : expect["till"].items()) {
-                const std::string path = "/till/" + detail::pointer_token(key);
+                const std::string path = JsonPointer::of("till", key).to_string();
                 if (key == "lines" && expected.is_number_integer()) {
                     const nlohmann::json count = actual["lines"].size();
                     match_json(expected, &count, path, result.failures,
@@ -979,7 +967,7 @@ private:
                 const auto it = actual.find(key);
                 match_json(expected, it == actual.end() ? nullptr : &*it, path, result.failures,
                            NumberTextSources{&numbers, "/expect" + path, &state_numbers,
-                                             "/" + detail::pointer_token(key)});
+                                             JsonPointer::of(key).to_string()});
             }
         }
     }
@@ -1044,7 +1032,7 @@ private:
         };
         const auto decimal = [&](const char* key) -> std::optional<Decimal> {
             if (!step.contains(key)) return std::nullopt;
-            return exact_decimal(step[key], "/" + std::string(key));
+            return exact_decimal(step[key], JsonPointer::of(key).to_string());
         };
         if (action == "startSession") {
             pos.start_session();
@@ -1127,7 +1115,8 @@ private:
                     const std::string method = p["method"].get<std::string>();
                     pos.add_payment(
                         method, p.value("description", method),
-                        exact_decimal(p["amount"], "/payments/" + std::to_string(i) + "/amount")
+                        exact_decimal(p["amount"],
+                                      JsonPointer::of("payments", i, "amount").to_string())
                             .value_or(Decimal()));
                 }
             }

@@ -10,6 +10,7 @@
 #include <mplus/webhooks/detail/json/reader.hpp>
 #include <mplus/webhooks/detail/json/writer.hpp>
 #include <mplus/webhooks/error.hpp>
+#include <mplus/webhooks/json_pointer.hpp>
 #include <mplus/webhooks/open_enum.hpp>
 #include <mplus/webhooks/raw_json.hpp>
 
@@ -348,8 +349,8 @@ struct StructCodec {
                 if ((field.flags & required) == 0 || (seen & (std::uint64_t{1} << index)) != 0) {
                     return;
                 }
-                std::string path = r.container_path();
-                Reader::append_pointer_key(path, field.key);
+                JsonPointer path = r.container_path();
+                path.append_key(field.key);
                 const bool is_details = (field.flags & event_details) != 0;
                 ok = r.add_error(
                          is_details ? errc::no_event_details : errc::invalid_data, std::move(path),

@@ -11,6 +11,7 @@
 #include <mplus/webhooks/detail/json/reader.hpp>
 #include <mplus/webhooks/detail/json/writer.hpp>
 #include <mplus/webhooks/error.hpp>
+#include <mplus/webhooks/json_pointer.hpp>
 #include <mplus/webhooks/replies.hpp>
 #include <mplus/webhooks/requests.hpp>
 
@@ -52,8 +53,8 @@ struct Codec<T, for_type<T, LineEventDetails>> {
             d.line.extra.mark_read(f.seen & ~line_bit & ~f.nulls);
             return LineCodec::check_required(r, f.seen);
         }
-        std::string path = r.container_path();
-        Reader::append_pointer_key(path, "line");
+        JsonPointer path = r.container_path();
+        path.append_key("line");
         return r.add_error(errc::invalid_data, std::move(path), "required field is missing");
     }
     static constexpr ObjectOps ops{&on_key, &on_end};

@@ -6,6 +6,7 @@
 #include <mplus/webhooks/codec_fwd.hpp>
 #include <mplus/webhooks/config.hpp>
 #include <mplus/webhooks/error.hpp>
+#include <mplus/webhooks/json_pointer.hpp>
 #include <mplus/webhooks/raw_json.hpp>
 
 #include <nlohmann/json.hpp>
@@ -209,7 +210,8 @@ public:
     bool parse_error(std::size_t /*position*/, const std::string& /*last_token*/,
                      const nlohmann::detail::exception& ex) {
         if (ex.id == 406) { // a number nlohmann cannot hold (1e400): bad data, not bad syntax
-            errors_.push_back(Error{errc::invalid_data, current_path(), "number out of range"});
+            errors_.push_back(
+                Error{errc::invalid_data, current_path().to_string(), "number out of range"});
             return false;
         }
         std::string what = ex.what();
@@ -330,37 +332,23 @@ public:
         return add_error(code, current_path(), std::move(message));
     }
     /// Records a problem at `path`; false once the error budget is spent.
-    bool add_error(errc code, std::string path, std::string message) {
+    bool add_error(errc code, JsonPointer path, std::string message) {
         if (errors_.size() >= options_.max_errors) return false;
-        errors_.push_back(Error{code, std::move(path), std::move(message)});
+        errors_.push_back(Error{code, std::move(path).to_string(), std::move(message)});
         return errors_.size() < options_.max_errors;
     }
 
     /// JSON pointer of the value being read.
-    std::string current_path() const { return path_of(stack_.size()); }
+    JsonPointer current_path() const { return path_of(stack_.size()); }
     /// JSON pointer of the innermost open container.
-    std::string container_path() const {
-        return stack_.empty() ? std::string() : path_of(stack_.size() - 1);
+    JsonPointer container_path() const {
+        return stack_.empty() ? JsonPointer() : path_of(stack_.size() - 1);
     }
 
     /// Every problem found, in document order.
     std::vector<Error>& errors() noexcept { return errors_; }
     /// True when the text was not JSON at all.
     bool syntax_error() const noexcept { return syntax_error_; }
-
-    /// Appends `key` to a JSON pointer, escaping `~` and `/`.
-    static void append_pointer_key(std::string& p, std::string_view key) {
-        p.push_back('/');
-        for (char c : key) {
-            if (c == '~') {
-                p.append("~0");
-            } else if (c == '/') {
-                p.append("~1");
-            } else {
-                p.push_back(c);
-            }
-        }
-    }
 
     /// Reads any value into the Json at `target` (unknown fields, raw objects).
     static bool capture_read(Reader& r, void* target, const Token& t) {
@@ -388,18 +376,15 @@ public:
     }
 
 private:
-    std::string path_of(std::size_t frames) const {
-        std::string p;
+    JsonPointer path_of(std::size_t frames) const {
+        JsonPointer p;
         for (std::size_t i = 0; i < frames; ++i) {
             const Frame& f = stack_[i];
             switch (f.kind) {
             case Frame::Kind::array:
-            case Frame::Kind::capture_array:
-                p.push_back('/');
-                p.append(std::to_string(f.index));
-                break;
+            case Frame::Kind::capture_array: p.append_index(f.index); break;
             case Frame::Kind::object:
-            case Frame::Kind::capture_object: append_pointer_key(p, f.key); break;
+            case Frame::Kind::capture_object: p.append_key(f.key); break;
             case Frame::Kind::skip: break;
             case Frame::Kind::raw:
                 // Inside a value kept as text: only an error (too deep) asks for a path there,
@@ -413,7 +398,7 @@ private:
 
     /// The JSON pointer, relative to the value starting at `begin`, of the value whose opening
     /// bracket ends just before `end`.
-    std::string raw_path(const char* begin, const char* end) const {
+    JsonPointer raw_path(const char* begin, const char* end) const {
         struct Level {
             bool object;
             std::size_t index;
@@ -476,13 +461,12 @@ private:
         if (last > begin && (last[-1] == '{' || last[-1] == '[') && !levels.empty()) {
             levels.pop_back();
         }
-        std::string p;
+        JsonPointer p;
         for (const Level& l : levels) {
             if (l.object) {
-                append_pointer_key(p, l.key);
+                p.append_key(l.key);
             } else {
-                p.push_back('/');
-                p.append(std::to_string(l.index));
+                p.append_index(l.index);
             }
         }
         return p;
@@ -491,7 +475,7 @@ private:
     bool enter() {
         if (stack_.size() >= options_.max_depth) {
             errors_.push_back(
-                Error{errc::invalid_data, current_path(),
+                Error{errc::invalid_data, current_path().to_string(),
                       "nesting deeper than " + std::to_string(options_.max_depth) + " levels"});
             return false; // stop: the rest of such a document is not worth reading
         }
