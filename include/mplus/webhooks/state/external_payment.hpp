@@ -163,10 +163,11 @@ public:
             });
         }
         std::optional<Reply> now;
+        bool failed = false;
         try {
             now = step_(id, polling);
         } catch (...) {
-            now.reset(); // the store failed: the hold thread retries at the next recheck
+            failed = true; // the store failed: the hold thread retries at the next recheck
         }
         std::function<void(Reply)> call;
         {
@@ -178,7 +179,7 @@ public:
                 waiters_.erase(it);
             } else {
                 it->second.ready = true;
-                arm(wid, it->second, std::chrono::steady_clock::now());
+                arm(wid, it->second, std::chrono::steady_clock::now(), failed);
                 if (it->second.dirty) shared_->woken.push_back(wid);
             }
         }
@@ -216,10 +217,12 @@ private:
         return "external_payment/" + id;
     }
 
-    /// Schedules the next look at `w` (lock held).
-    void arm(std::uint64_t wid, Waiter& w, TimePoint now) {
+    /// Schedules the next look at `w` (lock held): at the end of its budget when the store
+    /// notifies every change (and the last look did not fail), else at the next recheck.
+    void arm(std::uint64_t wid, Waiter& w, TimePoint now, bool failed = false) {
         if (w.armed) timers_.erase({w.due, wid});
-        w.due = std::min(w.deadline, now + recheck_);
+        const bool recheck = failed || !store_.notifies_every_change();
+        w.due = recheck ? std::min(w.deadline, now + recheck_) : w.deadline;
         w.armed = true;
         timers_.insert({w.due, wid});
     }
@@ -257,17 +260,18 @@ private:
                 const bool last = std::chrono::steady_clock::now() >= it->second.deadline;
                 lock.unlock();
                 std::optional<Reply> answer;
+                bool failed = false;
                 try {
                     answer = step_(id, polling);
                 } catch (...) {
-                    answer.reset();
+                    failed = true;
                 }
                 if (!answer && last) answer = end_(id, polling);
                 lock.lock();
                 it = waiters_.find(wid);
                 if (it == waiters_.end()) continue;
                 if (!answer) {
-                    arm(wid, it->second, std::chrono::steady_clock::now());
+                    arm(wid, it->second, std::chrono::steady_clock::now(), failed);
                     continue;
                 }
                 std::function<void(Reply)> call = std::move(it->second.answer);

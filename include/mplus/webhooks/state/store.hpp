@@ -283,6 +283,10 @@ public:
 
     /// True when notifications from other processes reach this one.
     virtual bool notifies_across_processes() const noexcept { return false; }
+    /// True when every change of the store is notified in this process without fail (a store
+    /// no other process writes): a helper waiting on notifications need not re-read at
+    /// intervals then.
+    virtual bool notifies_every_change() const noexcept { return false; }
 
 protected:
     /// Delivers the notifications of a committed transaction in this process.
@@ -297,24 +301,36 @@ private:
 };
 
 /// A store in memory, for tests: the same transaction semantics, nothing survives the process.
+///
+/// A transaction works on the tables in place under the store's lock and keeps the previous
+/// document of each key it writes (an undo log), so its cost grows with what it touches, not
+/// with the size of the store; a transaction that throws is rolled back from that log.
 class MemoryStore : public Store {
 public:
     void transact(const std::function<void(Transaction&)>& work) override {
-        Tx tx;
+        Tx tx(tables_);
         {
             std::lock_guard<std::mutex> lock(mutex_);
-            tx.tables = tables_;
-            work(tx);
-            tables_ = std::move(tx.tables); // commit: the copy becomes the state
+            try {
+                work(tx);
+            } catch (...) {
+                tx.roll_back();
+                throw;
+            }
         }
         publish(tx);
     }
 
+    /// Every change is made by a transaction of this process, which notifies it here.
+    bool notifies_every_change() const noexcept override { return true; }
+
 private:
-    using Tables =
-        std::map<std::string, std::map<std::string, nlohmann::json, std::less<>>, std::less<>>;
+    using Table = std::map<std::string, nlohmann::json, std::less<>>;
+    using Tables = std::map<std::string, Table, std::less<>>;
 
     struct Tx final : Transaction {
+        explicit Tx(Tables& t) : tables(t) {}
+
         std::optional<nlohmann::json> get(std::string_view table, std::string_view key) override {
             const auto t = tables.find(table);
             if (t == tables.end()) return std::nullopt;
@@ -324,15 +340,23 @@ private:
         }
         void put(std::string_view table, std::string_view key, const nlohmann::json& doc) override {
             auto t = tables.find(table);
-            if (t == tables.end())
-                t = tables.emplace(std::string(table), Tables::mapped_type{}).first;
-            t->second[std::string(key)] = doc;
+            if (t == tables.end()) t = tables.emplace(std::string(table), Table{}).first;
+            auto d = t->second.find(key);
+            if (d == t->second.end()) {
+                remember(t->first, key, std::nullopt);
+                t->second.emplace(std::string(key), doc);
+            } else {
+                remember(t->first, key, d->second);
+                d->second = doc;
+            }
         }
         void erase(std::string_view table, std::string_view key) override {
             const auto t = tables.find(table);
             if (t == tables.end()) return;
             const auto d = t->second.find(key);
-            if (d != t->second.end()) t->second.erase(d);
+            if (d == t->second.end()) return;
+            remember(t->first, key, std::move(d->second));
+            t->second.erase(d);
         }
         std::vector<Row> list(std::string_view table) override { return list_prefix(table, {}); }
         std::vector<Row> list_prefix(std::string_view table, std::string_view prefix) override {
@@ -345,7 +369,34 @@ private:
             }
             return out;
         }
-        Tables tables;
+
+        /// Puts back what this transaction changed, newest change first (a key changed twice
+        /// has two records; the older one, applied last, restores its first document).
+        void roll_back() {
+            for (auto it = undo.rbegin(); it != undo.rend(); ++it) {
+                Table& table = tables[it->table];
+                if (it->before) {
+                    table[it->key] = std::move(*it->before);
+                } else {
+                    table.erase(it->key);
+                }
+            }
+            undo.clear();
+        }
+
+        /// Records the document `key` of `table` held before this change (none: absent).
+        void remember(const std::string& table, std::string_view key,
+                      std::optional<nlohmann::json> before) {
+            undo.push_back({table, std::string(key), std::move(before)});
+        }
+
+        struct Undo {
+            std::string table;
+            std::string key;
+            std::optional<nlohmann::json> before;
+        };
+        Tables& tables;
+        std::vector<Undo> undo;
     };
 
     std::mutex mutex_;
