@@ -4,6 +4,7 @@
 //
 //   load_test --server PATH [--demo] [--requests N] [--clients N] [--rss-tolerance PCT]
 //             [--launcher "valgrind --leak-check=full ..."] [--require-flat]
+//             [--server-arg ARG]...
 //
 // Starts PATH --port 0 --secret S on 127.0.0.1 (the demo middleware also gets a fresh --data
 // folder and a fixed --now), sends N requests in total from N clients (one thread and one
@@ -63,6 +64,7 @@ constexpr const char* demo_now = "2024-05-01T00:15:00.000+02:00";
 struct Options {
     std::string server;
     std::vector<std::string> launcher;
+    std::vector<std::string> server_args; ///< more arguments of the server (--server-arg)
     bool demo = false;
     std::size_t requests = 20000;
     std::size_t clients = 32;
@@ -73,7 +75,8 @@ struct Options {
 [[noreturn]] void usage(const char* problem) {
     std::fprintf(stderr,
                  "load_test: %s\nusage: load_test --server PATH [--demo] [--requests N] "
-                 "[--clients N] [--rss-tolerance PCT] [--launcher CMD] [--require-flat]\n",
+                 "[--clients N] [--rss-tolerance PCT] [--launcher CMD] [--require-flat] "
+                 "[--server-arg ARG]...\n",
                  problem);
     std::exit(2);
 }
@@ -109,6 +112,8 @@ Options parse(int argc, char** argv) {
         const std::string value = argv[++i];
         if (arg == "--server") {
             o.server = value;
+        } else if (arg == "--server-arg") {
+            o.server_args.push_back(value);
         } else if (arg == "--launcher") {
             o.launcher = split_words(value);
         } else if (arg == "--requests") {
@@ -131,6 +136,7 @@ std::vector<std::string> server_command(const Options& o, const std::string& dat
     std::vector<std::string> args = o.launcher;
     args.insert(args.end(), {o.server, "--port", "0", "--secret", secret_text});
     if (o.demo) args.insert(args.end(), {"--data", data_dir, "--now", demo_now});
+    args.insert(args.end(), o.server_args.begin(), o.server_args.end());
     return args;
 }
 

@@ -3,7 +3,7 @@
 // SPDX-License-Identifier: MIT
 //
 //   long_polls [--polls N] [--rate R] [--threads T] [--budget-ms B] [--timeout-s S]
-//              [--require-targets]
+//              [--adapter beast|httplib] [--require-targets]
 //
 // The program forks before it starts a thread: the parent is the middleware (a Dispatcher on
 // the Beast adapter, ExternalPayments on a MemoryStore, an asynchronous pollExternalPayment
@@ -21,11 +21,16 @@
 //
 // Memory per held poll: (held - idle) / N, connections included, and (held - answered) / N,
 // the hold alone. Latency: reply received - confirm() called, per payment (steady clock,
-// which both processes share), median, p99 and maximum. Targets: at most 16 KiB per held poll,
-// p99 under 50 ms. Exit status 0 when every poll was held and every reply checked out (and,
-// with --require-targets, both targets were met); 1 otherwise; 2 for bad options.
+// which both processes share), median, p99 and maximum. --rate R (default 2000) paces the
+// device's answers at R per second, as devices that answer independently; --rate 0 answers
+// all at once (a burst). --adapter httplib serves on the cpp-httplib adapter instead (one
+// worker thread per held poll; max_connections is raised to N), to find how many it holds. Targets:
+// at most 16 KiB per held poll, p99 under 50 ms. Exit status 0 when every poll was held and every
+// reply checked out (and, with --require-targets, both targets were met); 1 otherwise; 2 for bad
+// options.
 #include <mplus/webhooks.hpp>
 #include <mplus/webhooks/adapters/beast.hpp>
+#include <mplus/webhooks/adapters/httplib.hpp>
 #include <mplus/webhooks/dispatcher.hpp>
 #include <mplus/webhooks/state/external_payment.hpp>
 #include <mplus/webhooks/state/store.hpp>
@@ -50,6 +55,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <poll.h>
@@ -77,7 +83,8 @@ constexpr const char* device_message = "Insert the card";
 
 struct Options {
     std::size_t polls = 10000;
-    double rate = 0; ///< device answers per second; 0: all at once
+    double rate = 2000;   ///< device answers per second; 0: all at once
+    bool httplib = false; ///< serve on the cpp-httplib adapter instead of Beast
     std::size_t threads = 1;
     long budget_ms = 50000;
     long timeout_s = 120;
@@ -87,7 +94,7 @@ struct Options {
 [[noreturn]] void usage(const char* problem) {
     std::fprintf(stderr,
                  "long_polls: %s\nusage: long_polls [--polls N] [--rate R] [--threads T] "
-                 "[--budget-ms B] [--timeout-s S] [--require-targets]\n",
+                 "[--budget-ms B] [--timeout-s S] [--adapter beast|httplib] [--require-targets]\n",
                  problem);
     std::exit(2);
 }
@@ -102,6 +109,11 @@ Options parse_options(int argc, char** argv) {
         }
         if (i + 1 >= argc) usage(("missing value of " + arg).c_str());
         const std::string value = argv[++i];
+        if (arg == "--adapter") {
+            if (value != "beast" && value != "httplib") usage("--adapter is beast or httplib");
+            o.httplib = value == "httplib";
+            continue;
+        }
         char* end = nullptr;
         const double number = std::strtod(value.c_str(), &end);
         if (end == value.c_str() || *end != '\0' || number < 0) {
@@ -235,6 +247,9 @@ public:
         return run_until_done() && failed_ == 0;
     }
 
+    /// The requests of the last phase that got their reply, and those that failed.
+    std::string counts() const { return std::to_string(done_) + " " + std::to_string(failed_); }
+
     /// Phase 3: every till polls again; returns once the requests are written.
     bool send_held() {
         done_ = 0;
@@ -366,7 +381,7 @@ int run_tills(const Options& options, Shared shared, int in, int out) {
     if (hello.rfind("port ", 0) != 0) return 1;
     const auto port = static_cast<unsigned short>(std::strtoul(hello.c_str() + 5, nullptr, 10));
     Tills tills(options, shared, port);
-    write_line(out, tills.answered_at_once() ? "answered" : "failed");
+    write_line(out, tills.answered_at_once() ? "answered" : "failed " + tills.counts());
     if (read_line(in, std::chrono::seconds(options.timeout_s)) != "hold") return 1;
     write_line(out, tills.send_held() ? "sent" : "failed");
     const auto [good, bad] = tills.replies();
@@ -437,21 +452,49 @@ int run_middleware(const Options& options, Shared shared, pid_t tills, int in, i
         payments.progress(payment_id(i), device_message);
     }
 
-    mw::adapters::beast::ServerOptions server_options;
-    server_options.threads = options.threads;
     // The tills keep their connections between the two polls; the bench decides when to stop.
-    server_options.request_timeout = std::chrono::seconds(options.timeout_s);
-    mw::adapters::beast::Server server(dispatcher, server_options);
-    const unsigned short port = server.listen("127.0.0.1", 0);
-    server.start();
+    std::unique_ptr<mw::adapters::beast::Server> beast;
+    std::unique_ptr<mw::adapters::httplib::Server> httplib;
+    std::thread httplib_thread;
+    unsigned short port = 0;
+    if (options.httplib) {
+        mw::adapters::httplib::ServerOptions server_options;
+        server_options.max_connections = n + 16;
+        server_options.keep_alive_timeout = std::chrono::seconds(options.timeout_s);
+        server_options.read_timeout = std::chrono::seconds(options.timeout_s);
+        server_options.request_timeout = std::chrono::seconds(options.timeout_s);
+        httplib = std::make_unique<mw::adapters::httplib::Server>(dispatcher, server_options);
+        const int bound = httplib->bind("127.0.0.1", 0);
+        if (bound <= 0) return 1;
+        port = static_cast<unsigned short>(bound);
+        httplib_thread = std::thread([&] { httplib->listen_after_bind(); });
+    } else {
+        mw::adapters::beast::ServerOptions server_options;
+        server_options.threads = options.threads;
+        server_options.request_timeout = std::chrono::seconds(options.timeout_s);
+        beast = std::make_unique<mw::adapters::beast::Server>(dispatcher, server_options);
+        port = beast->listen("127.0.0.1", 0);
+        beast->start();
+    }
+    const auto stop_server = [&] {
+        if (beast) beast->stop();
+        if (httplib) httplib->stop();
+        if (httplib_thread.joinable()) httplib_thread.join();
+    };
+    struct StopAtExit {
+        std::function<void()> stop;
+        ~StopAtExit() { stop(); }
+    } stop_at_exit{stop_server};
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
 
     int status = 0;
     const long rss_idle = rss_kib();
     write_line(out, "port " + std::to_string(port));
     const auto t_b = Steady::now();
-    if (read_line(in, timeout) != "answered") {
-        std::fprintf(stderr, "long_polls: the answered-at-once polls failed\n");
+    if (const std::string line = read_line(in, timeout); line != "answered") {
+        std::fprintf(stderr,
+                     "long_polls: the answered-at-once polls failed (answered, failed: %s)\n",
+                     line.empty() ? "timeout" : line.c_str() + 6);
         return 1;
     }
     const double b_s = std::chrono::duration<double>(Steady::now() - t_b).count();
@@ -493,7 +536,7 @@ int run_middleware(const Options& options, Shared shared, pid_t tills, int in, i
     ::waitpid(tills, &child, 0);
     tills_reaped = true;
     if (!WIFEXITED(child) || WEXITSTATUS(child) != 0) status = 1;
-    server.stop();
+    stop_server();
 
     std::vector<std::int64_t> latency, baseline;
     for (std::size_t i = 0; i < n; ++i) {
@@ -508,9 +551,13 @@ int run_middleware(const Options& options, Shared shared, pid_t tills, int in, i
     const bool memory_met = per_poll <= 16.0;
     const bool latency_met = lat.p99 < 50.0 && latency.size() == n;
 
-    std::printf("long_polls: %zu polls, Beast adapter (%zu event-loop thread%s), "
-                "ExternalPayments::poll_async on MemoryStore, device answers %s\n",
-                n, options.threads, options.threads == 1 ? "" : "s",
+    const std::string adapter =
+        options.httplib ? "cpp-httplib adapter (a worker thread per connection)"
+                        : "Beast adapter (" + std::to_string(options.threads) +
+                              " event-loop thread" + (options.threads == 1 ? ")" : "s)");
+    std::printf("long_polls: %zu polls, %s, ExternalPayments::poll_async on MemoryStore, device "
+                "answers %s\n",
+                n, adapter.c_str(),
                 options.rate > 0
                     ? (std::to_string(static_cast<long>(options.rate)) + " per second").c_str()
                     : "all at once");

@@ -390,7 +390,7 @@ public:
 
     /// poll_async() answering through the asynchronous handler's Responder:
     ///
-    ///     dispatcher.on<events::PollExternalPayment>(
+    ///     dispatcher.on_async<events::PollExternalPayment>(
     ///         [&](const ExternalPaymentRequest& r, Responder out) { payments.poll_async(r, out);
     ///         });
     void poll_async(const ExternalPaymentRequest& request, Responder responder) {
