@@ -1,5 +1,5 @@
-// The cashier's answers to what a reply shows: dialog choices and form values, and what the
-// till sends for them.
+// The cashier's answers to what a reply shows: dialog choices and form values, where they come
+// from (a queue, then a callback), and what the till sends for them.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -8,7 +8,10 @@
 #include <mplus/webhooks/requests.hpp>
 #include <mplus/webhooks/testing/describe.hpp>
 
+#include <cstddef>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -171,5 +174,56 @@ inline std::optional<FormSubmission> form_submission_for(const Form& form, const
     }
     return sub;
 }
+
+/// Where the cashier's answers come from: queued answers first, in order, then the callbacks.
+/// With neither, a dialog or form stays open for an answer given later.
+class CashierAnswers {
+public:
+    /// Answers dialogs no queued answer covers; nullopt leaves the dialog open.
+    using DialogCallback = std::function<std::optional<DialogAnswer>(const Dialog&)>;
+    /// Answers forms no queued answer covers; nullopt leaves the form open.
+    using FormCallback = std::function<std::optional<FormAnswer>(const Form&)>;
+
+    /// Queues the answer to the next dialog shown.
+    void queue_dialog(DialogAnswer answer) { dialogs_.push_back(std::move(answer)); }
+    /// Queues the answer to the next form shown.
+    void queue_form(FormAnswer answer) { forms_.push_back(std::move(answer)); }
+    /// Sets the callback for dialogs (an empty one removes it).
+    void on_dialog(DialogCallback callback) { dialog_callback_ = std::move(callback); }
+    /// Sets the callback for forms (an empty one removes it).
+    void on_form(FormCallback callback) { form_callback_ = std::move(callback); }
+
+    /// The answer to dialog `d`: the next queued one (taken from the queue), else the
+    /// callback's, else nullopt.
+    std::optional<DialogAnswer> next(const Dialog& d) {
+        return take(dialogs_, dialog_callback_, d);
+    }
+    /// The answer to form `f`: the next queued one (taken from the queue), else the
+    /// callback's, else nullopt.
+    std::optional<FormAnswer> next(const Form& f) { return take(forms_, form_callback_, f); }
+
+    /// Queued dialog answers not used yet.
+    std::size_t queued_dialogs() const noexcept { return dialogs_.size(); }
+    /// Queued form answers not used yet.
+    std::size_t queued_forms() const noexcept { return forms_.size(); }
+
+private:
+    template <class Answer, class Callback, class Shown>
+    static std::optional<Answer> take(std::deque<Answer>& queue, const Callback& callback,
+                                      const Shown& shown) {
+        if (!queue.empty()) {
+            Answer a = std::move(queue.front());
+            queue.pop_front();
+            return a;
+        }
+        if (callback) return callback(shown);
+        return std::nullopt;
+    }
+
+    std::deque<DialogAnswer> dialogs_;
+    std::deque<FormAnswer> forms_;
+    DialogCallback dialog_callback_;
+    FormCallback form_callback_;
+};
 
 MPLUS_WEBHOOKS_END_NAMESPACE

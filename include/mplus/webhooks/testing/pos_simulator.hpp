@@ -1,7 +1,8 @@
 // The POS simulator: plays the MplusKASSA till against a middleware's handle function or a
-// live endpoint, so that integrators can test their webhooks without a till. It conducts the
-// conversation; the till's state, the cashier's answers and external payments live in their
-// own headers.
+// live endpoint, so that integrators can test their webhooks without a till. It turns the
+// cashier's actions into requests and composes the parts that do the work: the till's state
+// and rules (till_state.hpp), the conversation (conversation.hpp), the cashier's answers
+// (answers.hpp) and the external payment (external_payment.hpp).
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -30,12 +31,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
-#include <exception>
 #include <functional>
 #include <map>
 #include <optional>
 #include <random>
-#include <set>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -105,14 +104,9 @@ public:
     /// A simulator that talks to `transport`; throws std::invalid_argument when the secret
     /// cannot be read in the options' key form.
     PosSimulator(PosTransport transport, SimulatorOptions options)
-        : transport_(std::move(transport)), options_(std::move(options)),
+        : options_(std::move(options)),
+          conversation_(std::move(transport), secret_of(options_), conversation_settings(options_)),
           ids_(options_.seed != 0 ? options_.seed : random_seed()) {
-        std::optional<Secret> secret = Secret::from_text(options_.secret, options_.key_form);
-        if (!secret) {
-            throw std::invalid_argument(
-                "mplus::webhooks::PosSimulator: the secret is empty or not base64");
-        }
-        secret_ = std::move(*secret);
         instance_id_ = options_.instance_id.empty() ? ids_.uuid() : options_.instance_id;
         event_counter_ = options_.first_event_counter;
         if (options_.clock_start.empty()) {
@@ -156,9 +150,8 @@ public:
     /// The cashier adds `line` as given (a lineId is generated when empty).
     PosStep& add_line(SessionLine line) {
         if (PosStep* busy = refuse_when_busy("addSessionLine")) return *busy;
-        if (till_.locked || till_.locked_for_additions) {
-            return refuse("addSessionLine", till_.locked ? "the session is locked"
-                                                         : "the session is locked for additions");
+        if (std::optional<std::string> why = till_.refuses_addition()) {
+            return refuse("addSessionLine", std::move(*why));
         }
         ensure_session();
         if (line.line_id.empty()) line.line_id = ids_.uuid();
@@ -173,12 +166,10 @@ public:
     /// The cashier changes the quantity of line `line_id`; sends updateSessionLine.
     PosStep& update_line(std::string_view line_id, Decimal quantity) {
         if (PosStep* busy = refuse_when_busy("updateSessionLine")) return *busy;
-        SessionLine* line = find_line(line_id);
-        if (line == nullptr) return refuse("updateSessionLine", "no line " + std::string(line_id));
-        if (till_.locked) return refuse("updateSessionLine", "the session is locked");
-        if (till_.locked_for_additions && quantity > line->quantity.value_or(Decimal(1))) {
-            return refuse("updateSessionLine", "the session is locked for additions");
+        if (std::optional<std::string> why = till_.refuses_update(line_id, quantity)) {
+            return refuse("updateSessionLine", std::move(*why));
         }
+        SessionLine* line = find_line(line_id);
         line->quantity = quantity;
         UpdateSessionLineRequest r;
         r.update_session_line.line = *line;
@@ -188,9 +179,10 @@ public:
     /// The cashier removes line `line_id`; sends removeSessionLine.
     PosStep& remove_line(std::string_view line_id) {
         if (PosStep* busy = refuse_when_busy("removeSessionLine")) return *busy;
-        SessionLine* line = find_line(line_id);
-        if (line == nullptr) return refuse("removeSessionLine", "no line " + std::string(line_id));
-        if (till_.locked) return refuse("removeSessionLine", "the session is locked");
+        if (std::optional<std::string> why = till_.refuses_removal(line_id)) {
+            return refuse("removeSessionLine", std::move(*why));
+        }
+        const SessionLine* line = find_line(line_id);
         RemoveSessionLineRequest r;
         r.remove_session_line.line = *line;
         const std::string id = line->line_id;
@@ -267,7 +259,7 @@ public:
         r.complete_session.payments = till_.session.payments;
         till_.receipt_footers.clear();
         till_.payment_started = true;
-        return send(events::CompleteSession::name, EventKind::complete_session, std::move(r), {},
+        return send(events::CompleteSession::name, EventKind::complete_session, std::move(r),
                     [](PosSimulator& pos, PosStep& step) {
                         pos.till_.receipt_footers = step.receipt_footers;
                         pos.close_session();
@@ -278,7 +270,7 @@ public:
     PosStep& cancel_session() {
         if (PosStep* busy = refuse_when_busy("cancelSession")) return *busy;
         if (!till_.session_open) return refuse("cancelSession", "no session is open");
-        return send(events::CancelSession::name, EventKind::cancel_session, SessionRequest{}, {},
+        return send(events::CancelSession::name, EventKind::cancel_session, SessionRequest{},
                     [](PosSimulator& pos, PosStep&) { pos.close_session(); });
     }
 
@@ -290,7 +282,7 @@ public:
         r.print_bill = std::move(previous_payments);
         till_.bill_footers.clear();
         return send(
-            events::PrintBill::name, EventKind::print_bill, std::move(r), {},
+            events::PrintBill::name, EventKind::print_bill, std::move(r),
             [](PosSimulator& pos, PosStep& step) { pos.till_.bill_footers = step.bill_footers; });
     }
 
@@ -345,7 +337,7 @@ public:
 
     /// The signed HTTP request the till sends for `event` with `body` (exactly these bytes).
     HttpRequest signed_request(std::string_view event, std::string body) const {
-        return make_request(event, std::move(body));
+        return conversation_.signed_request(event, std::move(body));
     }
 
     /// Sends any event with `body` as its JSON, completed by complete_request() unless `raw`.
@@ -371,19 +363,12 @@ public:
                 till_.session_open = true;
             }
         }
-        PosStep& step = new_step(event, kind);
+        PosStep& step = conversation_.new_step(event, kind);
         if (!subscribed(event)) {
             step.status = PosStepStatus::not_subscribed;
             return step;
         }
-        Outgoing out;
-        const auto payment = body.find("externalPayment");
-        if (payment != body.end() && payment->is_object()) {
-            const auto id = payment->find("externalPaymentId");
-            if (id != payment->end() && id->is_string()) {
-                out.external_payment_id = id->get<std::string>();
-            }
-        }
+        PosRequest out;
         out.body = [b = std::move(body)](const std::optional<DialogSelection>& d,
                                          const std::optional<FormSubmission>& f) {
             if (!d && !f) return b.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -394,8 +379,7 @@ public:
         };
         out.mode = mode_of(event, kind);
         out.single = raw;
-        drive(step, std::move(out));
-        return step;
+        return run(step, std::move(out), {});
     }
 
     // ---- dialogs and forms ------------------------------------------------------------------
@@ -409,77 +393,46 @@ public:
     PosStep& choose(std::int64_t option_id) { return answer_dialog(DialogAnswer::id(option_id)); }
     /// Answers the open dialog and re-sends the event with `dialog.selectedDialogOptionIds`.
     PosStep& answer_dialog(const DialogAnswer& answer) {
-        if (!pending_ || steps_[pending_->step].status != PosStepStatus::dialog_open) {
-            return refuse("dialog", "no dialog is open");
-        }
-        PosStep& step = steps_[pending_->step];
-        std::string problem;
-        std::optional<DialogSelection> selection =
-            dialog_selection_for(step.dialogs.back(), answer, problem);
-        if (!selection) {
-            step.failures.push_back("dialog answer not possible: " + problem);
-            return step;
-        }
-        Outgoing out = std::move(*pending_->out);
-        pending_.reset();
-        out.dialog = std::move(selection);
-        out.next_kind = PosExchange::Kind::dialog_answer;
-        step.status = PosStepStatus::ok;
-        drive(step, std::move(out));
-        return step;
+        const std::optional<std::size_t> waiting = conversation_.waiting_step();
+        Till till{*this};
+        return resumed(waiting, conversation_.answer_dialog(answer, till));
     }
     /// Closes the open dialog without a choice (empty selection); refused for a required one.
     PosStep& dismiss_dialog() { return answer_dialog(DialogAnswer::none()); }
 
     /// Submits the open form with `answer` (or cancels it) and re-sends the event with `form`.
     PosStep& fill_form(const FormAnswer& answer) {
-        if (!pending_ || steps_[pending_->step].status != PosStepStatus::form_open) {
-            return refuse("form", "no form is open");
-        }
-        PosStep& step = steps_[pending_->step];
-        std::string problem;
-        std::optional<FormSubmission> submission =
-            form_submission_for(step.forms.back(), answer, problem);
-        if (!submission) {
-            step.failures.push_back("form answer not possible: " + problem);
-            return step;
-        }
-        Outgoing out = std::move(*pending_->out);
-        pending_.reset();
-        out.form = std::move(submission);
-        out.next_kind = PosExchange::Kind::form_answer;
-        step.status = PosStepStatus::ok;
-        drive(step, std::move(out));
-        return step;
+        const std::optional<std::size_t> waiting = conversation_.waiting_step();
+        Till till{*this};
+        return resumed(waiting, conversation_.fill_form(answer, till));
     }
     /// Cancels the open form (re-sends the event with `form.cancelled: true`).
     PosStep& cancel_form() { return fill_form(FormAnswer::cancelled()); }
 
     /// Queues the answer to the next dialog shown; queued answers are used before the callback.
-    void queue_dialog_answer(DialogAnswer answer) { dialog_answers_.push_back(std::move(answer)); }
+    void queue_dialog_answer(DialogAnswer answer) {
+        conversation_.answers().queue_dialog(std::move(answer));
+    }
     /// Queues the answer to the next form shown.
-    void queue_form_answer(FormAnswer answer) { form_answers_.push_back(std::move(answer)); }
+    void queue_form_answer(FormAnswer answer) {
+        conversation_.answers().queue_form(std::move(answer));
+    }
     /// Answers dialogs no queued answer covers; returning nullopt leaves the dialog open.
     void on_dialog(std::function<std::optional<DialogAnswer>(const Dialog&)> callback) {
-        dialog_callback_ = std::move(callback);
+        conversation_.answers().on_dialog(std::move(callback));
     }
     /// Answers forms no queued answer covers; returning nullopt leaves the form open.
     void on_form(std::function<std::optional<FormAnswer>(const Form&)> callback) {
-        form_callback_ = std::move(callback);
+        conversation_.answers().on_form(std::move(callback));
     }
 
     /// The dialog waiting for the cashier, or nullptr.
-    const Dialog* open_dialog() const noexcept {
-        return pending_ ? steps_[pending_->step].dialog() : nullptr;
-    }
+    const Dialog* open_dialog() const noexcept { return conversation_.open_dialog(); }
     /// The form waiting for the cashier, or nullptr.
-    const Form* open_form() const noexcept {
-        return pending_ ? steps_[pending_->step].form() : nullptr;
-    }
+    const Form* open_form() const noexcept { return conversation_.open_form(); }
     /// The index in steps() of the step whose dialog or form waits for the cashier.
     std::optional<std::size_t> waiting_step() const noexcept {
-        if (!pending_) return std::nullopt;
-        return pending_->step;
+        return conversation_.waiting_step();
     }
 
     // ---- external payments ------------------------------------------------------------------
@@ -490,8 +443,8 @@ public:
     ExternalPaymentState pay_external(std::string method,
                                       std::optional<Decimal> amount = std::nullopt) {
         start_external_payment(std::move(method), amount);
-        if (payment_.status == ExternalPaymentStatus::started) await_external_payment();
-        return payment_;
+        if (payment_.started()) await_external_payment();
+        return payment_.state();
     }
 
     /// Sends startExternalPayment (startPayment first when the payment screen is not open).
@@ -499,84 +452,70 @@ public:
     PosStep& start_external_payment(std::string method,
                                     std::optional<Decimal> amount = std::nullopt) {
         if (PosStep* busy = refuse_when_busy("startExternalPayment")) return *busy;
-        if (payment_.status == ExternalPaymentStatus::started ||
-            payment_.status == ExternalPaymentStatus::awaiting_dialog) {
+        if (payment_.running()) {
             return refuse("startExternalPayment", "an external payment is running");
         }
         ensure_session();
         if (!till_.payment_started && subscribed(events::StartPayment::name)) start_payment();
         till_.payment_started = true;
-        payment_ = ExternalPaymentState{};
-        payment_.external_payment_id = ids_.uuid();
-        payment_.method = std::move(method);
-        payment_.amount = amount ? *amount : open_amount();
-        payment_.status = ExternalPaymentStatus::awaiting_dialog;
-        payment_.last_answer_millis = now_millis_;
-        PosStep& step = send_payment_event(
-            events::StartExternalPayment::name, EventKind::start_external_payment,
-            [](PosSimulator& pos, PosStep& s) { pos.after_start(s); });
-        return step;
+        payment_.begin(ids_.uuid(), std::move(method), amount ? *amount : open_amount(),
+                       now_millis_);
+        return send_payment_event(events::StartExternalPayment::name,
+                                  EventKind::start_external_payment,
+                                  [](PosSimulator& pos, PosStep& s) {
+                                      pos.settle(pos.payment_.start_answered(s, pos.now_millis_));
+                                  });
     }
 
     /// One pollExternalPayment (repeated at once while `polling.finished` is false).
     PosStep& poll_external_payment() {
-        if (payment_.status != ExternalPaymentStatus::started) {
+        if (!payment_.started()) {
             return refuse("pollExternalPayment", "no external payment is running");
         }
-        ++payment_.polls;
+        payment_.count_poll();
         return send_payment_event(events::PollExternalPayment::name,
-                                  EventKind::poll_external_payment,
-                                  [](PosSimulator& pos, PosStep& s) { pos.after_poll(s); });
+                                  EventKind::poll_external_payment, &PosSimulator::answered);
     }
 
     /// Polls until the running payment is confirmed or cancelled, a poll fails, or
     /// max_polls polls were made (a problem; the cashier may then force a cancel).
     ExternalPaymentState await_external_payment() {
-        while (payment_.status == ExternalPaymentStatus::started) {
-            if (payment_.polls >= options_.max_polls) {
-                payment_.problems.push_back("no final answer after " +
-                                            std::to_string(payment_.polls) +
-                                            " pollExternalPayment calls");
-                break;
-            }
+        while (payment_.started() && !payment_.poll_limit_reached(options_.max_polls)) {
             PosStep& step = poll_external_payment();
-            if (!step.ok() && payment_.status == ExternalPaymentStatus::started) break;
+            if (!step.ok() && payment_.started()) break;
         }
-        return payment_;
+        return payment_.state();
     }
 
     /// The cashier asks to cancel; sends requestCancelExternalPayment. A reply with
     /// `cancelled:true` ends the payment; otherwise polls go on (await_external_payment).
     PosStep& request_cancel_external_payment() {
-        if (payment_.status != ExternalPaymentStatus::started) {
+        if (!payment_.started()) {
             return refuse("requestCancelExternalPayment", "no external payment is running");
         }
-        payment_.cancel_requested = true;
+        payment_.cancel_requested();
         return send_payment_event(events::RequestCancelExternalPayment::name,
                                   EventKind::request_cancel_external_payment,
-                                  [](PosSimulator& pos, PosStep& s) { pos.after_poll(s); });
+                                  &PosSimulator::answered);
     }
 
     /// The cashier gives up waiting; sends cancelExternalPayment. The POS allows this only
     /// after 30 s of simulated time without an answer (advance()); earlier it is refused and
     /// nothing is sent. The payment is abandoned whatever the reply says.
     PosStep& cancel_external_payment() {
-        if (payment_.status != ExternalPaymentStatus::started) {
+        if (!payment_.started()) {
             return refuse("cancelExternalPayment", "no external payment is running");
         }
-        const std::int64_t waited = now_millis_ - payment_.last_answer_millis;
-        if (waited < forced_cancel_after_millis) {
-            return refuse("cancelExternalPayment",
-                          "a forced cancel is allowed after 30 s without an answer; " +
-                              std::to_string(waited / 1000) + " s have passed");
+        if (std::optional<std::string> why = payment_.forced_cancel_refusal(now_millis_)) {
+            return refuse("cancelExternalPayment", std::move(*why));
         }
-        payment_.status = ExternalPaymentStatus::abandoned;
+        payment_.abandon();
         return send_payment_event(events::CancelExternalPayment::name,
                                   EventKind::cancel_external_payment, {});
     }
 
     /// The current (or last) external payment.
-    const ExternalPaymentState& external_payment() const noexcept { return payment_; }
+    const ExternalPaymentState& external_payment() const noexcept { return payment_.state(); }
 
     // ---- the clock --------------------------------------------------------------------------
 
@@ -648,9 +587,9 @@ public:
     /// Every error request the POS sent, in order.
     const std::vector<ErrorInfo>& error_requests() const noexcept { return till_.error_requests; }
     /// Every step so far, in order.
-    const std::deque<PosStep>& steps() const noexcept { return steps_; }
+    const std::deque<PosStep>& steps() const noexcept { return conversation_.steps(); }
     /// The last step; the simulator must have made one.
-    const PosStep& last_step() const { return steps_.back(); }
+    const PosStep& last_step() const { return conversation_.steps().back(); }
     /// sender.instanceId of this simulator.
     const std::string& instance_id() const noexcept { return instance_id_; }
     /// The options in use.
@@ -671,34 +610,60 @@ public:
     const TillState& till() const noexcept { return till_; }
 
     /// Simulated time without an answer after which the cashier may force a cancel.
-    static constexpr std::int64_t forced_cancel_after_millis = 30000;
+    static constexpr std::int64_t forced_cancel_after_millis =
+        ExternalPaymentTracker::forced_cancel_after_millis;
 
 private:
-    using BodyFn = std::function<std::string(const std::optional<DialogSelection>&,
-                                             const std::optional<FormSubmission>&)>;
     using DoneFn = std::function<void(PosSimulator&, PosStep&)>;
 
-    // One request the step sends, re-sends and repeats.
-    struct Outgoing {
-        BodyFn body;
-        std::optional<DialogSelection> dialog;
-        std::optional<FormSubmission> form;
-        EventMode mode;
-        std::string external_payment_id;
-        std::size_t rounds = 0;
-        PosExchange::Kind next_kind = PosExchange::Kind::event;
-        DoneFn done;
-        bool single = false; // one request: no dialog, form or polling round follows
-    };
-    struct Pending {
-        std::size_t step = 0;
-        std::optional<Outgoing> out;
+    // The till's side of the conversation: the till's rules and state, and the payment's
+    // messages. Made for each call, so that a moved simulator never leaves one dangling.
+    class Till final : public TillSide {
+    public:
+        explicit Till(PosSimulator& pos) noexcept : pos_(pos) {}
+        ReplyCheck check(const PosStep& step, const Reply& reply, std::string_view request_body,
+                         const EventMode& mode) override {
+            SessionRuleSettings settings;
+            settings.allow_delete_any_line = pos_.options_.allow_delete_any_line;
+            settings.pos_version = pos_.options_.pos_version;
+            return pos_.till_.check_reply(reply, step.kind, request_body, mode.polling,
+                                          std::move(settings));
+        }
+        TillEffects apply(const PosStep& step, const Reply& reply) override {
+            TillEffects effects;
+            pos_.till_.apply(reply, effects, pos_.ids_, pos_.options_.articles);
+            if (is_external_payment_event(step.kind)) pos_.payment_.shown(effects.messages);
+            return effects;
+        }
+        void error_request_sent(const PosStep&, const ErrorInfo& error) override {
+            pos_.till_.error_requests.push_back(error);
+        }
+
+    private:
+        PosSimulator& pos_;
     };
 
     static SimulatorOptions options_with_secret(std::string_view secret) {
         SimulatorOptions o;
         o.secret = std::string(secret);
         return o;
+    }
+    static Secret secret_of(const SimulatorOptions& options) {
+        std::optional<Secret> secret = Secret::from_text(options.secret, options.key_form);
+        if (!secret) {
+            throw std::invalid_argument(
+                "mplus::webhooks::PosSimulator: the secret is empty or not base64");
+        }
+        return std::move(*secret);
+    }
+    static ConversationSettings conversation_settings(const SimulatorOptions& options) {
+        ConversationSettings c;
+        c.key_form = options.key_form;
+        c.subscription_id = options.subscription_id;
+        c.base_path = options.base_path;
+        c.max_polls = options.max_polls;
+        c.max_dialog_rounds = options.max_dialog_rounds;
+        return c;
     }
     static std::uint64_t random_seed() {
         std::random_device rd;
@@ -719,22 +684,12 @@ private:
         return it != options_.event_modes.end() ? it->second : default_event_mode(kind);
     }
 
-    PosStep& new_step(std::string_view event, EventKind kind) {
-        steps_.emplace_back();
-        PosStep& step = steps_.back();
-        step.event = std::string(event);
-        step.kind = kind;
-        return step;
-    }
     PosStep& refuse(std::string_view event, std::string why) {
-        PosStep& step = new_step(event, find_event(event));
-        step.status = PosStepStatus::refused;
-        step.failures.push_back("POS refused " + std::string(event) + ": " + why);
-        return step;
+        return conversation_.refuse(event, std::move(why));
     }
     // While a dialog or form is open the POS is modal: the cashier can do nothing else.
     PosStep* refuse_when_busy(std::string_view event) {
-        if (!pending_) return nullptr;
+        if (!conversation_.waiting()) return nullptr;
         return &refuse(event, "a dialog or form is open");
     }
     void ensure_session() {
@@ -784,18 +739,15 @@ private:
     PosStep& send_payment_event(std::string_view event, EventKind kind, DoneFn done) {
         ExternalPaymentRequest r;
         if (till_.session_open) r.session = session_snapshot();
-        r.external_payment.external_payment_id = payment_.external_payment_id;
-        r.external_payment.amount = payment_.amount;
-        r.external_payment.method = payment_.method;
-        payment_.steps.push_back(steps_.size());
-        return send(event, kind, std::move(r), payment_.external_payment_id, std::move(done));
+        r.external_payment = payment_.details();
+        payment_.add_step(conversation_.steps().size());
+        return send(event, kind, std::move(r), std::move(done));
     }
 
     // Builds the request's event and sender (and session), then sends it in a new step.
     template <class Request>
-    PosStep& send(std::string_view event, EventKind kind, Request r,
-                  std::string external_payment_id = {}, DoneFn done = {}) {
-        PosStep& step = new_step(event, kind);
+    PosStep& send(std::string_view event, EventKind kind, Request r, DoneFn done = {}) {
+        PosStep& step = conversation_.new_step(event, kind);
         fill_base(r, event, kind);
         if constexpr (std::is_base_of_v<SessionRequest, Request>) {
             r.session = session_snapshot();
@@ -807,7 +759,7 @@ private:
             if (done) done(*this, step);
             return step;
         }
-        Outgoing out;
+        PosRequest out;
         out.body = [req = std::move(r)](const std::optional<DialogSelection>& d,
                                         const std::optional<FormSubmission>& f) mutable {
             req.dialog = d;
@@ -815,401 +767,51 @@ private:
             return serialize(req);
         };
         out.mode = mode_of(event, kind);
-        out.external_payment_id = std::move(external_payment_id);
-        out.done = std::move(done);
-        drive(step, std::move(out));
+        return run(step, std::move(out), std::move(done));
+    }
+
+    // Runs the step's conversation; `done` follows when it ends, or once the cashier's answer
+    // ends it (resumed()).
+    PosStep& run(PosStep& step, PosRequest request, DoneFn done) {
+        Till till{*this};
+        if (conversation_.run(step, std::move(request), till)) {
+            if (done) done(*this, step);
+        } else {
+            waiting_done_ = std::move(done);
+        }
+        return step;
+    }
+    // After an answer to the dialog or form of step `waiting`: its follow-up runs when the
+    // answer ended the step.
+    PosStep& resumed(std::optional<std::size_t> waiting, PosStep& step) {
+        if (waiting && !conversation_.waiting() && &conversation_.steps()[*waiting] == &step) {
+            DoneFn done = std::move(waiting_done_);
+            waiting_done_ = nullptr;
+            if (done) done(*this, step);
+        }
         return step;
     }
 
-    HttpRequest make_request(std::string_view event, std::string body) const {
-        HttpRequest req;
-        req.method = "POST";
-        req.path = options_.base_path + "/" + std::string(event);
-        req.headers.push_back({"Content-Type", "application/json"});
-        req.headers.push_back({"Accept", "application/json"});
-        req.headers.push_back({"X-Mplus-Subscription-Id", options_.subscription_id});
-        req.headers.push_back({"X-Mplus-Signature", secret_->sign(body)});
-        req.body = std::move(body);
-        return req;
+    // The payment a settled external payment adds to the session.
+    void settle(std::optional<Payment> paid) {
+        if (paid) till_.session.payments.push_back(std::move(*paid));
+    }
+    // The follow-up of a poll or a cancel request.
+    static void answered(PosSimulator& pos, PosStep& step) {
+        pos.settle(pos.payment_.answered(step, pos.now_millis_));
     }
 
-    // Delivers one request; false (and the step marked) when nothing usable came back.
-    bool deliver(PosStep& step, PosExchange& ex) {
-        try {
-            ex.response = transport_(ex.request);
-        } catch (const std::exception& e) {
-            ex.transport_error = e.what();
-        } catch (...) {
-            ex.transport_error = "unknown exception";
-        }
-        if (!ex.response) {
-            step.status = PosStepStatus::transport_failure;
-            step.failures.push_back(step.event + ": no reply: " + ex.transport_error);
-            return false;
-        }
-        return true;
-    }
-
-    // The reply's signature problem, or nullopt when it verifies.
-    std::optional<Error> signature_problem(const HttpResponse& response) const {
-        const std::string_view sig = response.header("X-Mplus-Signature");
-        if (sig.empty()) {
-            return Error{errc::no_signature, std::string(), "the reply has no X-Mplus-Signature"};
-        }
-        if (secret_->verify(response.body, sig)) return std::nullopt;
-        std::string message = "the reply's X-Mplus-Signature does not match its body";
-        if (secret_->other_form_matches(response.body, sig)) {
-            message += options_.key_form == KeyForm::base64_decoded
-                           ? " (it matches the secret's text used as the key: the middleware "
-                             "does not base64-decode the secret)"
-                           : " (it matches the base64-decoded secret used as the key)";
-        }
-        return Error{errc::invalid_signature, std::string(), std::move(message)};
-    }
-
-    // Sends the POS's error request about the reply to `original`, to the same URL.
-    void send_error_request(PosStep& step, const std::string& original, const Error& error) {
-        ErrorInfo info;
-        info.code = ErrorCode(std::string(error.wire()));
-        info.message = error.to_string();
-        till_.error_requests.push_back(info);
-        std::string body = "{\"error\":";
-        serialize_to(body, info);
-        body += ",\"original\":";
-        body += original;
-        body += '}';
-        step.exchanges.emplace_back();
-        PosExchange& ex = step.exchanges.back();
-        ex.kind = PosExchange::Kind::error_request;
-        ex.event = step.event;
-        ex.request = make_request(step.event, std::move(body));
-        PosStepStatus keep = step.status;
-        if (!deliver(step, ex)) return;
-        step.status = keep;
-        if (ex.response->status == 200 || ex.response->status == 400) {
-            if (std::optional<Error> sig = signature_problem(*ex.response)) {
-                step.failures.push_back(step.event + " (error request): " + sig->message);
-            }
-        }
-    }
-
-    // Sends the outgoing request until the step ends: dialogs and forms answered from the queue
-    // or callback, polling repeated, problems in replies turned into error requests.
-    void drive(PosStep& step, Outgoing out) {
-        std::size_t polls = 0;
-        for (;;) {
-            step.exchanges.emplace_back();
-            const std::size_t index = step.exchanges.size() - 1;
-            {
-                PosExchange& ex = step.exchanges[index];
-                ex.kind = out.next_kind;
-                ex.event = step.event;
-                ex.request = make_request(step.event, out.body(out.dialog, out.form));
-                ++polls;
-                if (!deliver(step, ex)) return finish(step, out);
-            }
-            if (!receive(step, index, out)) return finish(step, out);
-            if (out.single) {
-                step.status = PosStepStatus::ok;
-                return finish(step, out);
-            }
-            const Reply& reply = *step.exchanges[index].reply;
-            if (reply.dialog) {
-                if (++out.rounds > options_.max_dialog_rounds) {
-                    step.status = PosStepStatus::poll_limit;
-                    step.failures.push_back(step.event + ": more than " +
-                                            std::to_string(options_.max_dialog_rounds) +
-                                            " dialogs in a row");
-                    return finish(step, out);
-                }
-                std::optional<DialogAnswer> answer = next_dialog_answer(*reply.dialog);
-                std::string problem;
-                std::optional<DialogSelection> sel;
-                if (answer) sel = dialog_selection_for(*reply.dialog, *answer, problem);
-                if (answer && !sel)
-                    step.failures.push_back("dialog answer not possible: " + problem);
-                if (!sel) {
-                    step.status = PosStepStatus::dialog_open;
-                    pending_ = Pending{steps_index(step), std::move(out)};
-                    return;
-                }
-                out.dialog = std::move(sel);
-                out.next_kind = PosExchange::Kind::dialog_answer;
-                polls = 0;
-                continue;
-            }
-            if (reply.form) {
-                if (++out.rounds > options_.max_dialog_rounds) {
-                    step.status = PosStepStatus::poll_limit;
-                    step.failures.push_back(step.event + ": more than " +
-                                            std::to_string(options_.max_dialog_rounds) +
-                                            " forms in a row");
-                    return finish(step, out);
-                }
-                std::optional<FormAnswer> answer = next_form_answer(*reply.form);
-                std::string problem;
-                std::optional<FormSubmission> sub;
-                if (answer) sub = form_submission_for(*reply.form, *answer, problem);
-                if (answer && !sub) step.failures.push_back("form answer not possible: " + problem);
-                if (!sub) {
-                    step.status = PosStepStatus::form_open;
-                    pending_ = Pending{steps_index(step), std::move(out)};
-                    return;
-                }
-                out.form = std::move(sub);
-                out.next_kind = PosExchange::Kind::form_answer;
-                polls = 0;
-                continue;
-            }
-            if (out.mode.polling && reply.polling && !reply.polling->finished) {
-                if (polls >= options_.max_polls) {
-                    step.status = PosStepStatus::poll_limit;
-                    step.failures.push_back(step.event + ": polling not finished after " +
-                                            std::to_string(polls) + " requests");
-                    return finish(step, out);
-                }
-                out.next_kind = PosExchange::Kind::poll_repeat;
-                continue;
-            }
-            step.status = PosStepStatus::ok;
-            return finish(step, out);
-        }
-    }
-
-    void finish(PosStep& step, Outgoing& out) {
-        if (out.done) {
-            DoneFn done = std::move(out.done);
-            done(*this, step);
-        }
-    }
-
-    std::size_t steps_index(const PosStep& step) const {
-        for (std::size_t i = steps_.size(); i-- > 0;) {
-            if (&steps_[i] == &step) return i;
-        }
-        return steps_.size() - 1;
-    }
-
-    // Reads, verifies and checks the reply of exchange `index`; applies it when it is good.
-    // False when the step ends here.
-    bool receive(PosStep& step, std::size_t index, const Outgoing& out) {
-        PosExchange& ex = step.exchanges[index];
-        const HttpResponse& response = *ex.response;
-        const std::string original = ex.request.body;
-        if (response.status != 200 && response.status != 400) {
-            step.status = PosStepStatus::transport_failure;
-            step.failures.push_back(step.event + ": unexpected HTTP status " +
-                                    std::to_string(response.status));
-            return false;
-        }
-        if (std::optional<Error> sig = signature_problem(response)) {
-            ex.pos_shows.push_back("POS rejects the reply: " + sig->message);
-            step.reply_errors.push_back(*sig);
-            step.failures.push_back(step.event + ": " + sig->message);
-            step.status = PosStepStatus::signature_failure;
-            if (response.status == 200) send_error_request(step, original, *sig);
-            step.status = PosStepStatus::signature_failure;
-            return false;
-        }
-        const std::string_view body =
-            response.body.empty() ? std::string_view("{}") : std::string_view(response.body);
-        Result<Reply> parsed = try_parse<Reply>(body);
-        if (response.status == 400) {
-            step.status = PosStepStatus::rejected;
-            if (parsed.ok() && parsed->error) {
-                ex.reply = *parsed;
-                step.middleware_error = parsed->error;
-                ex.pos_shows.push_back("POS shows error: " + parsed->error->code.str() + " " +
-                                       parsed->error->message);
-                step.failures.push_back(step.event + ": the middleware answered HTTP 400 " +
-                                        parsed->error->code.str() + ": " + parsed->error->message);
-            } else {
-                step.failures.push_back(step.event +
-                                        ": the middleware answered HTTP 400 without an error");
-            }
-            return false;
-        }
-        const std::string_view content_type = response.header("Content-Type");
-        if (content_type.substr(0, 16) != "application/json") {
-            const Error e{content_type.empty() ? errc::no_content_type : errc::invalid_content_type,
-                          std::string(),
-                          content_type.empty()
-                              ? std::string("the reply has no Content-Type")
-                              : "the reply's Content-Type is " + std::string(content_type)};
-            return reply_broken(step, ex, original, {e});
-        }
-        if (!parsed.ok()) return reply_broken(step, ex, original, parsed.errors());
-        ex.reply = std::move(*parsed);
-        const Reply& reply = *ex.reply;
-        if (reply.error) {
-            step.status = PosStepStatus::rejected;
-            step.middleware_error = reply.error;
-            ex.pos_shows.push_back("POS shows error: " + reply.error->code.str() + " " +
-                                   reply.error->message);
-            step.failures.push_back(step.event + ": the middleware answered error " +
-                                    reply.error->code.str() + ": " + reply.error->message);
-            return false;
-        }
-        // The session rules apply to the session the request carried (the till's own, or the
-        // one a `send` step wrote); without one, to the till's current session.
-        SessionRuleSettings settings = till_.rule_settings(options_.allow_delete_any_line);
-        settings.pos_version = options_.pos_version;
-        nlohmann::json request = nlohmann::json::parse(original, nullptr, false);
-        if (request.is_discarded() || !request.is_object()) request = nlohmann::json::object();
-        if (!request.contains("session")) request["session"] = till_.session;
-        if (request.contains("event") && request["event"].is_object()) {
-            request["event"]["eventPolling"] = out.mode.polling;
-        }
-        if (!out.external_payment_id.empty()) {
-            request["externalPayment"]["externalPaymentId"] = out.external_payment_id;
-        }
-        ReplyCheck check = check_reply_against(reply, step.kind, request, settings);
-        for (const auto& v : check.too_new) {
-            const std::string note =
-                "reply uses what the POS version lacks: " + v.to_string(*check.pos_version);
-            ex.pos_shows.push_back(note);
-            step.version_notes.push_back(note);
-        }
-        if (!check.errors.empty()) return reply_broken(step, ex, original, check.errors);
-        apply(step, ex, reply);
-        ex.applied = true;
-        return true;
-    }
-
-    bool reply_broken(PosStep& step, PosExchange& ex, const std::string& original,
-                      const std::vector<Error>& errors) {
-        for (const auto& e : errors) {
-            ex.pos_shows.push_back("POS rejects the reply: " + std::string(e.wire()) + " " +
-                                   e.to_string());
-            step.failures.push_back(step.event + ": reply breaks a rule: " + std::string(e.wire()) +
-                                    " " + e.to_string());
-            step.reply_errors.push_back(e);
-        }
-        step.status = PosStepStatus::reply_error;
-        send_error_request(step, original, errors.front());
-        step.status = PosStepStatus::reply_error;
-        return false;
-    }
-
-    // Applies a checked reply: the till's state changes, the step keeps what was shown.
-    void apply(PosStep& step, PosExchange& ex, const Reply& reply) {
-        TillEffects effects;
-        till_.apply(reply, effects, ids_, options_.articles);
-        ex.pos_shows.insert(ex.pos_shows.end(), effects.shows.begin(), effects.shows.end());
-        step.messages.insert(step.messages.end(), effects.messages.begin(), effects.messages.end());
-        if (is_external_payment_event(step.kind)) {
-            payment_.messages.insert(payment_.messages.end(), effects.messages.begin(),
-                                     effects.messages.end());
-        }
-        step.receipt_footers.insert(step.receipt_footers.end(), effects.receipt_footers.begin(),
-                                    effects.receipt_footers.end());
-        step.bill_footers.insert(step.bill_footers.end(), effects.bill_footers.begin(),
-                                 effects.bill_footers.end());
-        if (reply.scan_code) step.scan = reply.scan_code;
-        if (reply.external_payment) step.external_payment = reply.external_payment;
-        if (reply.dialog) step.dialogs.push_back(*reply.dialog);
-        if (reply.form) step.forms.push_back(*reply.form);
-    }
-
-    std::optional<DialogAnswer> next_dialog_answer(const Dialog& d) {
-        if (!dialog_answers_.empty()) {
-            DialogAnswer a = std::move(dialog_answers_.front());
-            dialog_answers_.pop_front();
-            return a;
-        }
-        if (dialog_callback_) return dialog_callback_(d);
-        return std::nullopt;
-    }
-    std::optional<FormAnswer> next_form_answer(const Form& f) {
-        if (!form_answers_.empty()) {
-            FormAnswer a = std::move(form_answers_.front());
-            form_answers_.pop_front();
-            return a;
-        }
-        if (form_callback_) return form_callback_(f);
-        return std::nullopt;
-    }
-
-    // The external-payment bookkeeping after each external-payment step.
-    void after_start(PosStep& step) {
-        payment_.last_answer_millis = now_millis_;
-        if (step.status == PosStepStatus::dialog_open || step.status == PosStepStatus::form_open) {
-            payment_.status = ExternalPaymentStatus::awaiting_dialog;
-            return;
-        }
-        if (step.status == PosStepStatus::not_subscribed) {
-            payment_.status = ExternalPaymentStatus::failed;
-            payment_.problems.push_back("startExternalPayment is not subscribed");
-            return;
-        }
-        if (!step.ok()) {
-            payment_.status = ExternalPaymentStatus::failed;
-            for (const auto& f : step.failures) payment_.problems.push_back(f);
-            return;
-        }
-        const Reply* reply = step.reply();
-        const ExternalPaymentReply* e =
-            reply && reply->external_payment ? &*reply->external_payment : nullptr;
-        if (e != nullptr && (e->confirmed.value_or(false) || e->cancelled.value_or(false))) {
-            payment_.status = ExternalPaymentStatus::started;
-            settle(*e);
-            return;
-        }
-        if (e == nullptr || !e->started.value_or(false)) {
-            payment_.status = ExternalPaymentStatus::failed;
-            payment_.problems.push_back(
-                "the reply to startExternalPayment did not say externalPayment.started:true");
-            return;
-        }
-        payment_.status = ExternalPaymentStatus::started;
-    }
-
-    void after_poll(PosStep& step) {
-        if (!step.ok()) {
-            for (const auto& f : step.failures) payment_.problems.push_back(f);
-            return;
-        }
-        payment_.last_answer_millis = now_millis_;
-        const Reply* reply = step.reply();
-        if (reply && reply->external_payment) settle(*reply->external_payment);
-    }
-
-    // A confirmed or cancelled answer ends the payment; confirmed adds it to the session.
-    void settle(const ExternalPaymentReply& e) {
-        if (payment_.status != ExternalPaymentStatus::started) return;
-        if (e.confirmed.value_or(false)) {
-            payment_.status = ExternalPaymentStatus::confirmed;
-            payment_.final_amount = e.final_amount;
-            payment_.external_transaction_reference = e.external_transaction_reference;
-            payment_.receipt_texts = e.receipt_texts;
-            payment_.card_type = e.card_type;
-            payment_.terminal_id = e.terminal_id;
-            add_payment(e.method.value_or(payment_.method), payment_.method,
-                        e.final_amount.value_or(payment_.amount));
-        } else if (e.cancelled.value_or(false)) {
-            payment_.status = ExternalPaymentStatus::cancelled;
-        }
-    }
-
-    PosTransport transport_;
     SimulatorOptions options_;
+    Conversation conversation_;
     IdGenerator ids_;
-    std::optional<Secret> secret_;
     std::string instance_id_;
     std::int64_t event_counter_ = 1;
     std::int64_t now_millis_ = 0;
     int offset_minutes_ = 0;
 
     TillState till_;
-    ExternalPaymentState payment_;
-
-    std::deque<DialogAnswer> dialog_answers_;
-    std::deque<FormAnswer> form_answers_;
-    std::function<std::optional<DialogAnswer>(const Dialog&)> dialog_callback_;
-    std::function<std::optional<FormAnswer>(const Form&)> form_callback_;
-    std::optional<Pending> pending_;
-
-    std::deque<PosStep> steps_;
+    ExternalPaymentTracker payment_;
+    DoneFn waiting_done_; // the follow-up of the step that waits for the cashier
 };
 
 MPLUS_WEBHOOKS_END_NAMESPACE

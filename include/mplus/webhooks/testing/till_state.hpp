@@ -6,6 +6,7 @@
 #include <mplus/webhooks/config.hpp>
 #include <mplus/webhooks/decimal.hpp>
 #include <mplus/webhooks/error.hpp>
+#include <mplus/webhooks/events.hpp>
 #include <mplus/webhooks/replies.hpp>
 #include <mplus/webhooks/requests.hpp>
 #include <mplus/webhooks/session_rules.hpp>
@@ -157,6 +158,32 @@ struct TillState {
             }
         }
     }
+    /// Why the till does not let the cashier add a line now (a reply locked the session, or
+    /// locked it for additions), or nullopt.
+    std::optional<std::string> refuses_addition() const {
+        if (locked) return std::string("the session is locked");
+        if (locked_for_additions) return std::string("the session is locked for additions");
+        return std::nullopt;
+    }
+    /// Why the till does not let the cashier set line `id` to `quantity` (no such line, a
+    /// locked session, or more while locked for additions), or nullopt.
+    std::optional<std::string> refuses_update(std::string_view id, Decimal quantity) const {
+        const SessionLine* line = session.find_line(id);
+        if (line == nullptr) return "no line " + std::string(id);
+        if (locked) return std::string("the session is locked");
+        if (locked_for_additions && quantity > line->quantity.value_or(Decimal(1))) {
+            return std::string("the session is locked for additions");
+        }
+        return std::nullopt;
+    }
+    /// Why the till does not let the cashier remove line `id` (no such line, or a locked
+    /// session), or nullopt.
+    std::optional<std::string> refuses_removal(std::string_view id) const {
+        if (session.find_line(id) == nullptr) return "no line " + std::string(id);
+        if (locked) return std::string("the session is locked");
+        return std::nullopt;
+    }
+
     /// What the sale costs, discounts applied.
     Decimal total() const {
         Decimal sum;
@@ -177,6 +204,25 @@ struct TillState {
         s.allow_delete_any_line = allow_delete_any_line;
         s.lines_added_by_replies = added_by_replies;
         return s;
+    }
+
+    /// Every way `reply` breaks the till's rules, as the till checks the reply to the request
+    /// `request_body` of event `event`: the session rules apply to the session the request
+    /// carried (the till's own, or one a hand-written request gave), else to this session;
+    /// `polling` is how the request was sent. `settings` gives the back-office setting and
+    /// the POS version; the locks and the lines replies added are this state's.
+    ReplyCheck check_reply(const Reply& reply, EventKind event, std::string_view request_body,
+                           bool polling, SessionRuleSettings settings = {}) const {
+        settings.locked = locked;
+        settings.locked_for_additions = locked_for_additions;
+        settings.lines_added_by_replies = added_by_replies;
+        nlohmann::json request = nlohmann::json::parse(request_body, nullptr, false);
+        if (request.is_discarded() || !request.is_object()) request = nlohmann::json::object();
+        if (!request.contains("session")) request["session"] = session;
+        if (request.contains("event") && request["event"].is_object()) {
+            request["event"]["eventPolling"] = polling;
+        }
+        return check_reply_against(reply, event, request, settings);
     }
 
     /// Shows `m` (when it has a text) and records it as shown.

@@ -3,22 +3,23 @@
 #pragma once
 
 #include <mplus/webhooks/config.hpp>
+#include <mplus/webhooks/testing/conversation.hpp>
 #include <mplus/webhooks/testing/describe.hpp>
 #include <mplus/webhooks/testing/pos_simulator.hpp>
 
 #include <cstddef>
+#include <deque>
 #include <string>
 
 MPLUS_WEBHOOKS_BEGIN_NAMESPACE
 
-/// The transcript of steps [first, last) of `pos` in the style of the vendor's example flows:
-/// `» » » <event> » » »` and the request JSON, `« « « reply « « «` and the reply JSON (both
-/// indented with nlohmann's dump(2)), then what the POS showed, printed or did, and what went
-/// wrong.
-inline std::string render_transcript(const PosSimulator& pos, std::size_t first = 0,
+/// The transcript of steps [first, last) of a conversation in the style of the vendor's
+/// example flows: `» » » <event> » » »` and the request JSON, `« « « reply « « «` and the reply
+/// JSON (both indented with nlohmann's dump(2)), then what the POS showed, printed or did, and
+/// what went wrong.
+inline std::string render_transcript(const std::deque<PosStep>& steps, std::size_t first = 0,
                                      std::size_t last = static_cast<std::size_t>(-1)) {
     std::string out;
-    const auto& steps = pos.steps();
     if (last > steps.size()) last = steps.size();
     for (std::size_t i = first; i < last; ++i) {
         const PosStep& step = steps[i];
@@ -53,6 +54,12 @@ inline std::string render_transcript(const PosSimulator& pos, std::size_t first 
         for (const auto& f : step.failures) out += "  !! " + f + "\n";
     }
     return out;
+}
+
+/// The transcript of steps [first, last) of `pos` (see the overload above).
+inline std::string render_transcript(const PosSimulator& pos, std::size_t first = 0,
+                                     std::size_t last = static_cast<std::size_t>(-1)) {
+    return render_transcript(pos.steps(), first, last);
 }
 
 MPLUS_WEBHOOKS_END_NAMESPACE
