@@ -17,21 +17,8 @@ cd "$root"
 source tools/deps.sh
 mplus_webhooks_ensure_packages
 
-step() { printf '\n==> %s\n' "$*"; }
+# shellcheck source=tools/demo_common.sh
+source tools/demo_common.sh
+demo_build
 
-dir=build/demo
-step "configure $dir"
-cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-    -DMPLUS_WEBHOOKS_BUILD_TOOLS=ON \
-    -DMPLUS_WEBHOOKS_BUILD_TESTS=OFF \
-    -DMPLUS_WEBHOOKS_BUILD_EXAMPLES=ON \
-    -DMPLUS_WEBHOOKS_BUILD_BENCH=OFF
-
-step "build mplus-demo-middleware and mplus-webhooks"
-cmake --build "$dir" --parallel "${MPLUS_WEBHOOKS_JOBS:-2}" \
-    --target mplus-demo-middleware mplus-webhooks
-
-tool="$dir/tools/mplus-webhooks"
-server="$dir/examples/demo_middleware/mplus-demo-middleware"
-
-bash tools/play_demo.sh "$server" "$tool"
+bash tools/play_demo.sh "$demo_server" "$demo_tool"

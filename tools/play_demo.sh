@@ -16,11 +16,13 @@ fi
 server=$1
 tool=$2
 
-step() { printf '\n==> %s\n' "$*"; }
+# shellcheck source=tools/demo_common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/demo_common.sh"
+step() { demo_step "$@"; }
 
-# The secret as the back office would show it (base64). A fresh data folder and a fixed
-# time of day (10:15 today, UTC) make every run show the same time slots and vouchers.
-secret='eFc5HrxwLbONJ+EYXrbHB+a9HueYIQzotgKRLRVAfx0='
+# A fresh data folder and a fixed time of day (10:15 today, UTC) make every run show the same
+# time slots and vouchers.
+secret=$demo_secret
 work="$(mktemp -d "${TMPDIR:-/tmp}/mplus-demo.XXXXXX")"
 now="$(date -u +%Y-%m-%d)T10:15:00.000+00:00"
 pid=""
@@ -35,24 +37,12 @@ trap cleanup EXIT
 
 step "start the demo middleware on 127.0.0.1 (data in $work, now $now)"
 # MPLUS_DEMO_STORE (e.g. postgresql://...) replaces the SQLite file of the data folder.
-"$server" --port 0 --secret "$secret" --data "$work/data" ${MPLUS_DEMO_STORE:+--store "$MPLUS_DEMO_STORE"} \
-    --now "$now" >"$work/server.log" 2>&1 &
-pid=$!
-url=""
-for _ in $(seq 1 100); do
-    if line="$(grep -m1 '^listening on ' "$work/server.log" 2>/dev/null)"; then
-        url="${line#listening on }"
-        break
-    fi
-    if ! kill -0 "$pid" 2>/dev/null; then break; fi
-    sleep 0.1
-done
-if [[ -z "$url" ]]; then
-    echo "error: the demo middleware did not start:" >&2
-    cat "$work/server.log" >&2
-    exit 1
-fi
-echo "listening on $url"
+started=0
+demo_start_middleware "$server" "$work/server.log" --data "$work/data" \
+    ${MPLUS_DEMO_STORE:+--store "$MPLUS_DEMO_STORE"} --now "$now" || started=$?
+pid=$demo_pid
+url=$demo_url
+((started == 0)) || exit 1
 
 step "play the POS: mplus-webhooks simulate --url $url/webhooks --flow all"
 status=0

@@ -18,23 +18,11 @@ port="${1:-8765}"
 source tools/deps.sh
 mplus_webhooks_ensure_packages
 
-step() { printf '\n==> %s\n' "$*"; }
+# shellcheck source=tools/demo_common.sh
+source tools/demo_common.sh
+step() { demo_step "$@"; }
+demo_build
 
-dir=build/demo
-step "configure $dir"
-cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-    -DMPLUS_WEBHOOKS_BUILD_TOOLS=ON \
-    -DMPLUS_WEBHOOKS_BUILD_TESTS=OFF \
-    -DMPLUS_WEBHOOKS_BUILD_EXAMPLES=ON \
-    -DMPLUS_WEBHOOKS_BUILD_BENCH=OFF
-
-step "build mplus-demo-middleware and mplus-webhooks"
-cmake --build "$dir" --parallel "${MPLUS_WEBHOOKS_JOBS:-2}" \
-    --target mplus-demo-middleware mplus-webhooks
-
-tool="$dir/tools/mplus-webhooks"
-server="$dir/examples/demo_middleware/mplus-demo-middleware"
-secret='eFc5HrxwLbONJ+EYXrbHB+a9HueYIQzotgKRLRVAfx0='
 work="$(mktemp -d "${TMPDIR:-/tmp}/mplus-till.XXXXXX")"
 server_pid=""
 till_pid=""
@@ -51,25 +39,12 @@ trap cleanup EXIT
 trap 'exit 0' INT TERM
 
 step "start the demo middleware (data in $work)"
-"$server" --port 0 --secret "$secret" --data "$work/data" >"$work/server.log" 2>&1 &
-server_pid=$!
-url=""
-for _ in $(seq 1 100); do
-    if line="$(grep -m1 '^listening on ' "$work/server.log" 2>/dev/null)"; then
-        url="${line#listening on }"
-        break
-    fi
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.1
-done
-if [[ -z "$url" ]]; then
-    echo "error: the demo middleware did not start:" >&2
-    cat "$work/server.log" >&2
-    exit 1
-fi
-echo "listening on $url"
+started=0
+demo_start_middleware "$demo_server" "$work/server.log" --data "$work/data" || started=$?
+server_pid=$demo_pid
+((started == 0)) || exit 1
 
 step "start the till: open the address below in a browser; Ctrl-C stops"
-"$tool" till --url "$url/webhooks" --secret "$secret" --port "$port" &
+"$demo_tool" till --url "$demo_url/webhooks" --secret "$demo_secret" --port "$port" &
 till_pid=$!
 wait "$till_pid"

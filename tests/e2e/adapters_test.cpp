@@ -25,6 +25,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -512,4 +513,47 @@ TEST_CASE("adapters: cpp-httplib with few workers: the request deadline frees th
                                std::to_string(took.count()) + " ms";
     MESSAGE(figure);
     CHECK(took < milliseconds(1500));
+}
+
+TEST_CASE("adapters: the cpp-httplib client transport's options: headers, failures, TLS") {
+    ::httplib::Server echo;
+    echo.Post("/echo", [](const ::httplib::Request& req, ::httplib::Response& res) {
+        res.status = 201;
+        res.set_header("X-Seen-Fixed", req.get_header_value("X-Fixed"));
+        res.set_header("X-Seen-Own", req.get_header_value("X-Own"));
+        res.set_content(req.body, req.get_header_value("Content-Type").c_str());
+    });
+    // Bound and listening before the thread runs: the kernel queues the first connection.
+    const int port = echo.bind_to_any_port("127.0.0.1");
+    REQUIRE(port > 0);
+    std::thread serving([&echo] { echo.listen_after_bind(); });
+
+    adapters::httplib::ClientOptions fixed;
+    fixed.headers = {{"X-Fixed", "every request"}};
+    const auto transport = adapters::httplib::client_transport("127.0.0.1", port, fixed);
+    const mw::HttpRequest request{
+        "POST", "/echo", {{"Content-Type", "text/plain"}, {"X-Own", "mine"}}, "hello"};
+    const mw::HttpResponse got = transport(request);
+    echo.stop();
+    serving.join();
+    CHECK(got.status == 201);
+    CHECK(got.body == "hello");
+    CHECK(got.header("Content-Type") == "text/plain");
+    CHECK(got.header("X-Seen-Fixed") == "every request");
+    CHECK(got.header("X-Seen-Own") == "mine");
+
+    // Nobody listening: status 0 and the error by default, an exception when asked.
+    const mw::HttpResponse refused = adapters::httplib::client_transport("127.0.0.1", 1)(request);
+    CHECK(refused.status == 0);
+    CHECK_FALSE(refused.body.empty());
+    adapters::httplib::ClientOptions throwing;
+    throwing.throw_on_failure = true;
+    const auto throws = adapters::httplib::client_transport("127.0.0.1", 1, throwing);
+    CHECK_THROWS_AS(throws(request), std::runtime_error);
+#ifndef CPPHTTPLIB_OPENSSL_SUPPORT
+    adapters::httplib::ClientOptions tls;
+    tls.tls = true;
+    CHECK_THROWS_AS(adapters::httplib::client_transport("127.0.0.1", 1, tls),
+                    std::invalid_argument);
+#endif
 }

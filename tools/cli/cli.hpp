@@ -1,5 +1,5 @@
 // Shared parts of the mplus-webhooks commands: exit codes, usage, argument parsing, input,
-// secrets, URLs and the HTTP client transport.
+// secrets, URLs, and the connection to a middleware (its options and client transport).
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -184,12 +184,52 @@ struct HttpUrl {
 /// Splits an HTTP URL; nullopt and `error` set when it is not one.
 std::optional<HttpUrl> parse_http_url(std::string_view url, std::string& error);
 
+/// A TCP port from 0 to 65535 written in decimal digits; nullopt for anything else.
+std::optional<int> parse_port(std::string_view text);
+
 /// True for the header name Content-Type in any case.
 bool is_content_type(std::string_view name);
 
-/// A transport that POSTs each request to `url`'s host (the request's path as given); a
-/// request that gets no answer throws, which the simulator records as a transport failure.
-mw::PosTransport http_transport(const HttpUrl& url);
+/// A client transport to `url`'s host through the cpp-httplib adapter (the request's path as
+/// given), with the timeouts of a till: 5 s to connect, 65 s for a reply (pollExternalPayment
+/// is a long poll). A request that gets no answer gives status 0 and the error in the body,
+/// or, with `throw_on_failure`, throws, which the simulator records as a transport failure.
+mw::PosTransport http_transport(const HttpUrl& url, bool throw_on_failure = true);
+
+/// The options of the commands that play the till against a middleware: --url, --secret,
+/// --raw-key and --subscription-id.
+constexpr OptionSpec connection_options[] = {
+    {"--url", true}, {"--secret", true}, {"--raw-key", false}, {"--subscription-id", true}};
+
+/// `own` followed by connection_options.
+std::vector<OptionSpec> with_connection_options(std::vector<OptionSpec> own);
+
+/// How a command reaches the middleware it plays the till against.
+struct Connection {
+    std::string url_text;                       ///< --url as given
+    HttpUrl url;                                ///< --url, split
+    mw::Secret secret;                          ///< --secret in the key form --raw-key selects
+    std::string secret_text;                    ///< --secret as given
+    mw::KeyForm key_form;                       ///< raw_text with --raw-key
+    std::optional<std::string> subscription_id; ///< --subscription-id
+
+    /// Fills the secret, key form, base path and subscription id of the simulator's options
+    /// (mw::SimulatorOptions; a template so that this header need not include the simulator).
+    template <class SimulatorOptions>
+    void fill(SimulatorOptions& till) const {
+        till.secret = secret_text;
+        till.key_form = key_form;
+        till.base_path = url.path;
+        if (subscription_id) till.subscription_id = *subscription_id;
+    }
+    /// The client transport to the middleware (see http_transport()).
+    mw::PosTransport transport() const { return http_transport(url); }
+};
+
+/// The connection options of `command` (--url and --secret required); nullopt after reporting
+/// the problem, with the exit code in `status`.
+std::optional<Connection> read_connection(const Arguments& args, std::string_view command,
+                                          int& status);
 
 int run_validate(const std::vector<std::string>& args);
 int run_sign(const std::vector<std::string>& args);

@@ -3,13 +3,16 @@
 
 #include "cli.hpp"
 
+#include <mplus/webhooks/adapters/httplib.hpp>
 #include <mplus/webhooks/signature.hpp>
 
 #include <cerrno>
+#include <chrono>
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -189,19 +192,12 @@ std::optional<HttpUrl> parse_http_url(std::string_view url, std::string& error) 
     out.host = std::string(authority.substr(0, colon));
     if (colon != std::string_view::npos) {
         const std::string_view digits = authority.substr(colon + 1);
-        int port = 0;
-        for (char c : digits) {
-            if (c < '0' || c > '9' || port > 65535) {
-                port = -1;
-                break;
-            }
-            port = port * 10 + (c - '0');
-        }
-        if (digits.empty() || port <= 0 || port > 65535) {
+        const std::optional<int> port = parse_port(digits);
+        if (!port || *port == 0) {
             error = "--url has a bad port: '" + std::string(digits) + "'";
             return std::nullopt;
         }
-        out.port = port;
+        out.port = *port;
     }
     if (out.host.empty()) {
         error = "--url has no host";
@@ -258,6 +254,61 @@ std::vector<std::string> split_list(std::string_view list) {
         start = end + 1;
     }
     return out;
+}
+
+std::optional<int> parse_port(std::string_view text) {
+    if (text.empty()) return std::nullopt;
+    int port = 0;
+    for (char c : text) {
+        if (c < '0' || c > '9') return std::nullopt;
+        port = port * 10 + (c - '0');
+        if (port > 65535) return std::nullopt;
+    }
+    return port;
+}
+
+mw::PosTransport http_transport(const HttpUrl& url, bool throw_on_failure) {
+    mw::adapters::httplib::ClientOptions options;
+    options.connect_timeout = std::chrono::seconds(5);
+    // pollExternalPayment is a long poll: the POS waits up to 60 s for it.
+    options.read_timeout = std::chrono::seconds(65);
+    options.tls = url.scheme == "https";
+    options.throw_on_failure = throw_on_failure;
+    return mw::adapters::httplib::client_transport(url.host, url.port, options);
+}
+
+std::vector<OptionSpec> with_connection_options(std::vector<OptionSpec> own) {
+    own.insert(own.end(), std::begin(connection_options), std::end(connection_options));
+    return own;
+}
+
+std::optional<Connection> read_connection(const Arguments& args, std::string_view command,
+                                          int& status) {
+    const std::string* url_text = args.value("--url");
+    const std::string* secret_text = args.value("--secret");
+    if (url_text == nullptr || secret_text == nullptr) {
+        status = usage_error(std::string(command) + " needs " +
+                             (url_text == nullptr ? "--url URL" : "--secret S"));
+        return std::nullopt;
+    }
+    std::string error;
+    std::optional<HttpUrl> url = parse_http_url(*url_text, error);
+    if (!url) {
+        status = usage_error(error);
+        return std::nullopt;
+    }
+    std::optional<mw::Secret> secret = load_secret(args, error);
+    if (!secret) {
+        status = fatal(error);
+        return std::nullopt;
+    }
+    const std::string* id = args.value("--subscription-id");
+    return Connection{*url_text,
+                      std::move(*url),
+                      std::move(*secret),
+                      *secret_text,
+                      args.has("--raw-key") ? mw::KeyForm::raw_text : mw::KeyForm::base64_decoded,
+                      id != nullptr ? std::optional<std::string>(*id) : std::nullopt};
 }
 
 } // namespace mplus_webhooks_cli

@@ -146,12 +146,9 @@ int run_record(const std::vector<std::string>& args) {
         return usage_error("--listen needs HOST:PORT, e.g. 127.0.0.1:8090");
     }
     const std::string host = listen->substr(0, colon);
-    int port = 0;
-    for (char c : listen->substr(colon + 1)) {
-        if (c < '0' || c > '9' || port > 65535) return usage_error("bad port in --listen");
-        port = port * 10 + (c - '0');
-    }
-    if (port > 65535) return usage_error("bad port in --listen");
+    const std::optional<int> listen_port = parse_port(std::string_view(*listen).substr(colon + 1));
+    if (!listen_port) return usage_error("bad port in --listen");
+    const int port = *listen_port;
     const auto target = parse_http_url(*forward, error);
     if (!target) return usage_error(error);
     std::optional<mw::Secret> secret;
@@ -168,21 +165,23 @@ int run_record(const std::vector<std::string>& args) {
     Recording recording(*out, *forward, redact);
     if (!recording.start(error)) return fatal(error);
 
-    httplib::Client client(target->scheme + "://" + target->host + ":" +
-                           std::to_string(target->port));
-    client.set_connection_timeout(5);
-    client.set_read_timeout(65); // pollExternalPayment is a long poll
-    client.set_keep_alive(true);
-    std::mutex client_mutex;
+    // Every byte is forwarded: a request that gets no answer is a 502, never an exception.
+    const mw::PosTransport forward_to = http_transport(*target, false);
 
     httplib::Server server;
     server.Post(R"(.*)", [&](const httplib::Request& req, httplib::Response& res) {
-        httplib::Headers headers;
-        std::string content_type = "application/json";
+        mw::HttpRequest forwarded;
+        forwarded.method = "POST";
+        forwarded.path = target->path + req.path;
+        forwarded.body = req.body;
+        bool typed = false;
         for (const auto& [name, value] : req.headers) {
-            if (is_content_type(name)) content_type = value;
-            if (!is_hop_header(name)) headers.emplace(name, value);
+            typed = typed || is_content_type(name);
+            if (is_content_type(name) || !is_hop_header(name)) {
+                forwarded.headers.push_back({name, value});
+            }
         }
+        if (!typed) forwarded.headers.push_back({"Content-Type", "application/json"});
         const std::string event = req.path.substr(req.path.rfind('/') + 1);
         if (secret) {
             const std::string sig = req.get_header_value("X-Mplus-Signature");
@@ -191,33 +190,29 @@ int run_record(const std::vector<std::string>& args) {
                           << ": the request's X-Mplus-Signature does not verify\n";
             }
         }
-        httplib::Result result = [&]() {
-            std::lock_guard<std::mutex> lock(client_mutex);
-            return client.Post(target->path + req.path, headers, req.body, content_type);
-        }();
-        if (!result) {
+        const mw::HttpResponse result = forward_to(forwarded);
+        if (result.status == 0) {
             res.status = 502;
             std::cerr << program << " record: " << event
-                      << ": no answer from the middleware: " << httplib::to_string(result.error())
-                      << '\n';
+                      << ": no answer from the middleware: " << result.body << '\n';
             return;
         }
-        res.status = result->status;
+        res.status = result.status;
         std::string reply_type = "application/json";
-        for (const auto& [name, value] : result->headers) {
-            if (is_content_type(name)) reply_type = value;
-            if (!is_hop_header(name)) res.headers.emplace(name, value);
+        for (const auto& h : result.headers) {
+            if (is_content_type(h.name)) reply_type = h.value;
+            if (!is_hop_header(h.name)) res.headers.emplace(h.name, h.value);
         }
-        res.set_content(result->body, reply_type);
+        res.set_content(result.body, reply_type);
         if (secret) {
-            const std::string sig = result->get_header_value("X-Mplus-Signature");
-            if (sig.empty() || !secret->verify(result->body, sig)) {
+            const std::string_view sig = result.header("X-Mplus-Signature");
+            if (sig.empty() || !secret->verify(result.body, sig)) {
                 std::cerr << program << " record: " << event
                           << ": the reply's X-Mplus-Signature does not verify\n";
             }
         }
-        recording.add(event, req.body, result->status, result->body);
-        std::cerr << program << " record: " << event << " -> HTTP " << result->status << '\n';
+        recording.add(event, req.body, result.status, result.body);
+        std::cerr << program << " record: " << event << " -> HTTP " << result.status << '\n';
     });
 
 #ifndef _WIN32

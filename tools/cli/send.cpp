@@ -20,24 +20,15 @@ namespace mplus_webhooks_cli {
 
 int run_send(const std::vector<std::string>& args) {
     std::string error;
-    const auto parsed = parse_arguments(args,
-                                        {{"--url", true},
-                                         {"--secret", true},
-                                         {"--raw-key", false},
-                                         {"--subscription-id", true},
-                                         {"--event", true}},
-                                        error);
+    const auto parsed = parse_arguments(args, with_connection_options({{"--event", true}}), error);
     if (!parsed) return usage_error(error);
-    const std::string* url_text = parsed->value("--url");
+    int exit_code = exit_usage;
+    const std::optional<Connection> connection = read_connection(*parsed, "send", exit_code);
+    if (!connection) return exit_code;
     const std::string* event = parsed->value("--event");
-    if (url_text == nullptr) return usage_error("send needs --url URL");
-    if (parsed->value("--secret") == nullptr) return usage_error("send needs --secret S");
     if (event == nullptr) return usage_error("send needs --event NAME");
     if (parsed->positional.size() > 1) return usage_error(too_many_arguments);
-    const auto url = parse_http_url(*url_text, error);
-    if (!url) return usage_error(error);
-    const auto secret = load_secret(*parsed, error);
-    if (!secret) return fatal(error);
+    const mw::Secret& secret = connection->secret;
 
     const auto input = read_input(parsed->positional, error);
     if (!input) return fatal(error);
@@ -50,12 +41,8 @@ int run_send(const std::vector<std::string>& args) {
     }
 
     mw::SimulatorOptions options;
-    options.secret = *parsed->value("--secret");
-    options.key_form =
-        parsed->has("--raw-key") ? mw::KeyForm::raw_text : mw::KeyForm::base64_decoded;
-    options.base_path = url->path;
-    if (const std::string* id = parsed->value("--subscription-id")) options.subscription_id = *id;
-    const mw::PosTransport transport = http_transport(*url);
+    connection->fill(options);
+    const mw::PosTransport transport = connection->transport();
     mw::PosSimulator pos(transport, options);
     const nlohmann::json request = pos.complete_request(*event, std::move(body));
     const mw::HttpRequest http = pos.signed_request(
@@ -74,7 +61,7 @@ int run_send(const std::vector<std::string>& args) {
                                                   .count()) /
                           1000.0;
     const std::string_view signature = response.header("X-Mplus-Signature");
-    const bool signed_ok = !signature.empty() && secret->verify(response.body, signature);
+    const bool signed_ok = !signature.empty() && secret.verify(response.body, signature);
     std::string status = *event + ": HTTP " + std::to_string(response.status) + ", ";
     if (signature.empty()) {
         status += "no X-Mplus-Signature";
@@ -82,7 +69,7 @@ int run_send(const std::vector<std::string>& args) {
         status += "signature ok";
     } else {
         status += "signature does NOT match the body";
-        if (secret->other_form_matches(response.body, signature)) {
+        if (secret.other_form_matches(response.body, signature)) {
             status += " (it matches the other key form: check --raw-key)";
         }
     }

@@ -153,33 +153,25 @@ bool demo_flows(const std::string& name, std::vector<Loaded>& out, std::string& 
 int run_simulate(const std::vector<std::string>& args) {
     std::string error;
     const auto parsed = parse_arguments(args,
-                                        {{"--url", true},
-                                         {"--secret", true},
-                                         {"--raw-key", false},
-                                         {"--subscription-id", true},
-                                         {"--scenario", true},
-                                         {"--flow", true},
-                                         {"--junit", true},
-                                         {"--ignore", true},
-                                         {"--pos-version", true},
-                                         {"--transcript", false}},
+                                        with_connection_options({{"--scenario", true},
+                                                                 {"--flow", true},
+                                                                 {"--junit", true},
+                                                                 {"--ignore", true},
+                                                                 {"--pos-version", true},
+                                                                 {"--transcript", false}}),
                                         error);
     if (!parsed) return usage_error(error);
-    const std::string* url_text = parsed->value("--url");
+    int exit_code = exit_usage;
+    const std::optional<Connection> connection = read_connection(*parsed, "simulate", exit_code);
+    if (!connection) return exit_code;
     const std::string* scenario = parsed->value("--scenario");
     const std::string* flow = parsed->value("--flow");
-    if (url_text == nullptr) return usage_error("simulate needs --url URL");
-    if (parsed->value("--secret") == nullptr) return usage_error("simulate needs --secret S");
     if (scenario == nullptr && flow == nullptr) {
         return usage_error("simulate needs --scenario FILE... or --flow NAME");
     }
     if (flow != nullptr && !parsed->positional.empty()) {
         return usage_error("simulate --flow takes no FILE");
     }
-    const auto url = parse_http_url(*url_text, error);
-    if (!url) return usage_error(error);
-    const auto secret = load_secret(*parsed, error);
-    if (!secret) return fatal(error);
     std::string pos_version;
     if (const std::string* v = parsed->value("--pos-version")) {
         if (!mw::PosVersion::parse(*v))
@@ -213,13 +205,7 @@ int run_simulate(const std::vector<std::string>& args) {
     if (invalid) return exit_usage;
 
     mw::ScenarioOptions options;
-    options.till.secret = *parsed->value("--secret");
-    options.till.key_form =
-        parsed->has("--raw-key") ? mw::KeyForm::raw_text : mw::KeyForm::base64_decoded;
-    options.till.base_path = url->path;
-    if (const std::string* id = parsed->value("--subscription-id")) {
-        options.till.subscription_id = *id;
-    }
+    connection->fill(options.till);
     if (const std::string* ignore = parsed->value("--ignore")) {
         options.ignore = split_list(*ignore);
         for (const auto& p : options.ignore) {
@@ -228,7 +214,7 @@ int run_simulate(const std::vector<std::string>& args) {
     }
     options.pos_version = pos_version;
     options.strict_versions = true;
-    const mw::PosTransport transport = http_transport(*url);
+    const mw::PosTransport transport = connection->transport();
 
     std::vector<mw::ScenarioResult> results;
     bool all_ok = true;

@@ -14,7 +14,6 @@
 #include <exception>
 #include <iostream>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -38,43 +37,23 @@ nlohmann::json default_articles() {
 
 int run_till(const std::vector<std::string>& args) {
     std::string error;
-    const auto parsed = parse_arguments(args,
-                                        {{"--url", true},
-                                         {"--secret", true},
-                                         {"--raw-key", false},
-                                         {"--subscription-id", true},
-                                         {"--port", true},
-                                         {"--scenario", true}},
-                                        error);
+    const auto parsed = parse_arguments(
+        args, with_connection_options({{"--port", true}, {"--scenario", true}}), error);
     if (!parsed) return usage_error(error);
-    const std::string* url_text = parsed->value("--url");
-    if (url_text == nullptr) return usage_error("till needs --url URL");
-    if (parsed->value("--secret") == nullptr) return usage_error("till needs --secret S");
+    int exit_code = exit_usage;
+    const std::optional<Connection> connection = read_connection(*parsed, "till", exit_code);
+    if (!connection) return exit_code;
     if (!parsed->positional.empty()) return usage_error("till takes no FILE");
-    const auto url = parse_http_url(*url_text, error);
-    if (!url) return usage_error(error);
-    if (!load_secret(*parsed, error)) return fatal(error);
-
     int port = 0;
     if (const std::string* p = parsed->value("--port")) {
-        try {
-            std::size_t used = 0;
-            port = std::stoi(*p, &used);
-            if (used != p->size() || port < 0 || port > 65535) throw std::out_of_range(*p);
-        } catch (const std::exception&) {
-            return usage_error("--port must be a number from 0 to 65535");
-        }
+        const std::optional<int> given = parse_port(*p);
+        if (!given) return usage_error("--port must be a number from 0 to 65535");
+        port = *given;
     }
 
     mw::ScenarioOptions options;
     options.name = "till session";
-    options.till.secret = *parsed->value("--secret");
-    options.till.key_form =
-        parsed->has("--raw-key") ? mw::KeyForm::raw_text : mw::KeyForm::base64_decoded;
-    options.till.base_path = url->path;
-    if (const std::string* id = parsed->value("--subscription-id")) {
-        options.till.subscription_id = *id;
-    }
+    connection->fill(options.till);
 
     // The till defaults: the scenario file's `till`, with the demo's articles when it names
     // none. Its steps are not played: `simulate --scenario` does that.
@@ -96,9 +75,9 @@ int run_till(const std::vector<std::string>& args) {
     }
 
     till::PageSettings page;
-    page.middleware_url = *url_text;
+    page.middleware_url = connection->url_text;
     page.articles = till_defaults["articles"];
-    till::ScenarioBackend backend(http_transport(*url), std::move(options), till_defaults);
+    till::ScenarioBackend backend(connection->transport(), std::move(options), till_defaults);
     return till::serve(backend, page, port, std::cout, std::cerr) == 0 ? exit_ok : exit_usage;
 }
 

@@ -18,6 +18,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -474,18 +475,44 @@ private:
 /// Options of the client transport.
 struct ClientOptions {
     std::chrono::milliseconds connect_timeout{2000}; ///< to open the connection
-    std::chrono::milliseconds read_timeout{30000};   ///< for each read of the reply
-    std::chrono::milliseconds write_timeout{5000};   ///< for each write of the request
+    /// For each read of the reply. A till waits up to 60 s for a held pollExternalPayment:
+    /// raise it above that for a middleware that holds polls.
+    std::chrono::milliseconds read_timeout{30000};
+    std::chrono::milliseconds write_timeout{5000}; ///< for each write of the request
+    /// TCP_NODELAY, as a till sends: without it a request's headers and body may wait on
+    /// Nagle's algorithm.
+    bool tcp_nodelay = true;
+    /// Connect over TLS (https). It needs cpp-httplib with OpenSSL (CPPHTTPLIB_OPENSSL_SUPPORT
+    /// defined before <httplib.h>); without it client_transport() throws
+    /// std::invalid_argument.
+    bool tls = false;
+    /// Headers sent with every request, before the request's own.
+    std::vector<Header> headers;
+    /// A request that cannot be delivered throws std::runtime_error (the simulator records
+    /// it as "no reply") instead of returning status 0 with the error in the body.
+    bool throw_on_failure = false;
 };
 
 /// An HTTP client transport for the POS simulator (its PosTransport): sends each request over
-/// one keep-alive connection to `host`:`port` and returns the response. A request that cannot
-/// be delivered gives status 0 and the error in the body. Copies share the connection; calls
-/// are serialized.
+/// one keep-alive connection to `host`:`port` (TLS when options.tls) and returns the response
+/// with its status, headers and body. A request that cannot be delivered gives status 0 and
+/// the error in the body, or throws when options.throw_on_failure. Copies share the
+/// connection; calls are serialized.
 inline std::function<HttpResponse(const HttpRequest&)>
 client_transport(const std::string& host, int port,
                  const ClientOptions& options = ClientOptions()) {
-    auto client = std::make_shared<::httplib::Client>(host, port);
+    std::shared_ptr<::httplib::Client> client;
+    if (options.tls) {
+#ifdef CPPHTTPLIB_OPENSSL_SUPPORT
+        client =
+            std::make_shared<::httplib::Client>("https://" + host + ":" + std::to_string(port));
+#else
+        throw std::invalid_argument("mplus::webhooks::adapters::httplib::client_transport: TLS "
+                                    "needs cpp-httplib with OpenSSL (CPPHTTPLIB_OPENSSL_SUPPORT)");
+#endif
+    } else {
+        client = std::make_shared<::httplib::Client>(host, port);
+    }
     const auto c = detail::split_timeout(options.connect_timeout);
     client->set_connection_timeout(c.first, c.second);
     const auto r = detail::split_timeout(options.read_timeout);
@@ -493,10 +520,13 @@ client_transport(const std::string& host, int port,
     const auto w = detail::split_timeout(options.write_timeout);
     client->set_write_timeout(w.first, w.second);
     client->set_keep_alive(true);
+    client->set_tcp_nodelay(options.tcp_nodelay);
     auto lock = std::make_shared<std::mutex>();
-    return [client, lock](const HttpRequest& request) {
+    return [client, lock, fixed = options.headers,
+            throws = options.throw_on_failure](const HttpRequest& request) {
         ::httplib::Headers headers;
         std::string content_type;
+        for (const Header& h : fixed) headers.emplace(h.name, h.value);
         for (const Header& h : request.headers) {
             if (::mplus::webhooks::detail::iequals(h.name, "Content-Type")) {
                 content_type = h.value;
@@ -514,6 +544,8 @@ client_transport(const std::string& host, int port,
         std::lock_guard<std::mutex> guard(*lock);
         ::httplib::Result result = client->send(req);
         if (!result) {
+            if (throws)
+                throw std::runtime_error("no answer: " + ::httplib::to_string(result.error()));
             out.status = 0;
             out.body = ::httplib::to_string(result.error());
             return out;
