@@ -166,7 +166,7 @@ TEST_CASE("ExternalPaymentTracker: started, polled, confirmed once, with the pay
     CHECK(t.state().status == mw::ExternalPaymentStatus::awaiting_dialog);
     CHECK(t.details().external_payment_id == "pay-1");
     CHECK(t.details().method == "PIN");
-    CHECK(t.details().amount.to_string() == "12.50");
+    CHECK(t.details().amount == Decimal::from_units(1250, 2));
 
     CHECK_FALSE(t.start_answered(answered_step(mw::EventKind::start_external_payment,
                                                payment_reply(true, false, false)),
@@ -189,7 +189,7 @@ TEST_CASE("ExternalPaymentTracker: started, polled, confirmed once, with the pay
     REQUIRE(paid.has_value());
     CHECK(paid->method == "PIN");
     CHECK(paid->description == "PIN");
-    CHECK(paid->amount.to_string() == "12.00");
+    CHECK(paid->amount == Decimal(12));
     CHECK(t.state().confirmed());
     CHECK(t.state().finished());
     CHECK(t.state().polls == 2);
