@@ -136,9 +136,13 @@ public:
     virtual void error_request_sent(const PosStep& step, const ErrorInfo& error) = 0;
 
 protected:
+    /// Only derived classes make one.
     TillSide() = default;
+    /// Copied as part of a derived class.
     TillSide(const TillSide&) = default;
+    /// Assigned as part of a derived class.
     TillSide& operator=(const TillSide&) = default;
+    /// Not deleted through this interface, so not virtual.
     ~TillSide() = default;
 };
 
