@@ -5,25 +5,33 @@
 # Usage: bench/compile_time.sh [N]        (N compilations of each file, default 7)
 # Environment: CXX (default g++), CXXFLAGS (default "-std=c++17 -O0").
 #
-# Four translation units, each compiled with `$CXX $CXXFLAGS -c` N times, one at a time, the
-# files taking turns so that a change in machine load hits all of them; the median wall time of
-# each is printed, and two ratios:
+# Five translation units, each compiled with `$CXX $CXXFLAGS -c` N times, one at a time, the
+# files taking turns so that a change in machine load hits all of them; the medians of the
+# compiler's CPU time (user + system: steadier than wall time on a shared machine) and of the
+# wall time are printed, and three ratios (of CPU time):
 #   include only : umbrella header + empty main   vs  nlohmann/json.hpp + empty main
+#   + dispatcher : umbrella + <mplus/webhooks/dispatcher.hpp> + empty main  vs  the same
 #   typical use  : umbrella + try_parse<AddSessionLineRequest> + serialize
 #                  vs  nlohmann/json.hpp + json::parse + dump
-# Target (issue 2, item 10): include only <= 1.6x.
+# Target: include only <= 1.6x.
 #
 # bench/compile_time.sh middleware [N]   (N compilations of each, default 5)
 # Environment: COMPILERS (default "g++ clang++"), OPT_LEVELS (default "-O0 -O2").
 #
 # A real middleware main file against the same middleware written by hand: the cpp-httplib
-# example (examples/httplib_middleware/main.cpp: dispatcher, adapter, five handlers) vs
-# bench/hand_written_middleware.cpp (cpp-httplib + nlohmann, the same five endpoints and checks
-# by hand). Each compiled with `-std=c++17 $OPT -c` (plus cpp-httplib's pkg-config flags), for
-# every compiler and level, N times, taking turns; prints the medians of the wall time, of the
+# example (examples/httplib_middleware/main.cpp: dispatcher, adapter, five handlers) compiled
+# in both modes of the SDK, vs bench/hand_written_middleware.cpp (cpp-httplib + nlohmann, the
+# same five endpoints and checks by hand):
+#   header    the example, header-only (the default)
+#   precomp   the example with -DMPLUS_WEBHOOKS_PRECOMPILED, as mplus_webhooks::precompiled
+#             compiles its users (the library itself, src/*.cpp, is compiled once and linked
+#             with the example to prove it complete; its own compile time is printed apart)
+#   hand      the hand-written server
+# Each compiled with `-std=c++17 $OPT -c` (plus cpp-httplib's pkg-config flags), for every
+# compiler and level, N times, taking turns; prints the medians of the wall time, of the
 # compiler's CPU time (user + system: steadier than wall time on a loaded machine) and of its
-# peak memory (/usr/bin/time -f %M), and the ratios.
-# Targets (issue 9): header-only mode <= 2x the hand-written server.
+# peak memory (/usr/bin/time -f %M), and the ratios to the hand-written server.
+# Targets: header-only mode <= 2x the hand-written server, precompiled mode <= 1.3x.
 set -euo pipefail
 
 if [[ ${1:-} == middleware ]]; then
@@ -38,29 +46,50 @@ if [[ ${1:-} == middleware ]]; then
     fi
     work=$(mktemp -d)
     trap 'rm -rf "$work"' EXIT
-    declare -A src=([sdk]="$root/examples/httplib_middleware/main.cpp"
+    declare -A src=([header]="$root/examples/httplib_middleware/main.cpp"
+                    [precomp]="$root/examples/httplib_middleware/main.cpp"
                     [hand]="$root/bench/hand_written_middleware.cpp")
+    declare -A defs=([header]="" [precomp]="-DMPLUS_WEBHOOKS_PRECOMPILED" [hand]="")
+    files=(header precomp hand)
     median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-    # "wall_s cpu_s peak_kib" of one compilation.
+    # "wall_s cpu_s peak_kib" of one compilation of file $3 by $1 at level $2.
     compile_once() {
-        /usr/bin/time -f '%e %U %S %M' -o "$work/time" "$1" -std=c++17 "$2" "${httplib_flags[@]}" \
-            -I"$root/include" -I"$root/bench" -c "${src[$3]}" -o "$work/$3.o" 2>/dev/null
+        # shellcheck disable=SC2086 # defs: zero or one flag
+        /usr/bin/time -f '%e %U %S %M' -o "$work/time" "$1" -std=c++17 "$2" ${defs[$3]} \
+            "${httplib_flags[@]}" -I"$root/include" -I"$root/bench" -c "${src[$3]}" \
+            -o "$work/$3.o" 2>/dev/null
         awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }' "$work/time"
     }
     echo "compile_time.sh middleware: N=$n; $(nproc) cores; load before: $(cut -d ' ' -f 1-3 /proc/loadavg)"
-    printf '%-10s %-4s %-5s %8s %8s %8s   %s\n' compiler opt file "wall s" "CPU s" "MiB" "CPU s of each run"
+    printf '%-10s %-4s %-8s %8s %8s %8s   %s\n' compiler opt file "wall s" "CPU s" "MiB" "CPU s of each run"
     for cxx in "${compilers[@]}"; do
         for opt in "${levels[@]}"; do
-            declare -A secs=() cpu=() mem=()
-            for f in sdk hand; do # every file must compile before anything is timed
-                if ! "$cxx" -std=c++17 "$opt" "${httplib_flags[@]}" -I"$root/include" \
+            # Every file must compile before anything is timed; the precompiled library is
+            # compiled (timed apart: once per build, not per user file) and the precompiled
+            # example linked with it.
+            lib_cpu=0
+            for part in codecs dispatcher; do
+                /usr/bin/time -f '%U %S' -o "$work/time" "$cxx" -std=c++17 "$opt" \
+                    -DMPLUS_WEBHOOKS_PRECOMPILED -I"$root/include" -c "$root/src/$part.cpp" \
+                    -o "$work/lib_$part.o"
+                lib_cpu=$(awk -v t="$lib_cpu" '{ printf "%.2f", t + $1 + $2 }' "$work/time")
+            done
+            for f in "${files[@]}"; do
+                # shellcheck disable=SC2086
+                if ! "$cxx" -std=c++17 "$opt" ${defs[$f]} "${httplib_flags[@]}" -I"$root/include" \
                         -I"$root/bench" -c "${src[$f]}" -o "$work/$f.o"; then
                     echo "compile_time.sh: ${src[$f]} does not compile with $cxx" >&2
                     exit 1
                 fi
             done
+            if ! "$cxx" "$work/precomp.o" "$work/lib_codecs.o" "$work/lib_dispatcher.o" \
+                    -o "$work/precomp" $(pkg-config --libs cpp-httplib 2>/dev/null) -pthread; then
+                echo "compile_time.sh: the precompiled example does not link with src/*.cpp" >&2
+                exit 1
+            fi
+            declare -A secs=() cpu=() mem=()
             for ((i = 0; i < n; i++)); do
-                for f in sdk hand; do
+                for f in "${files[@]}"; do
                     read -r s c m < <(compile_once "$cxx" "$opt" "$f")
                     secs[$f]+="$s "
                     cpu[$f]+="$c "
@@ -68,17 +97,19 @@ if [[ ${1:-} == middleware ]]; then
                 done
             done
             declare -A ms=() mc=() mm=()
-            for f in sdk hand; do
+            for f in "${files[@]}"; do
                 ms[$f]=$(tr ' ' '\n' <<<"${secs[$f]}" | grep . | median)
                 mc[$f]=$(tr ' ' '\n' <<<"${cpu[$f]}" | grep . | median)
                 mm[$f]=$(tr ' ' '\n' <<<"${mem[$f]}" | grep . | median)
-                printf '%-10s %-4s %-5s %8.2f %8.2f %8.0f   %s\n' "$cxx" "$opt" "$f" "${ms[$f]}" \
+                printf '%-10s %-4s %-8s %8.2f %8.2f %8.0f   %s\n' "$cxx" "$opt" "$f" "${ms[$f]}" \
                     "${mc[$f]}" "$(awk -v k="${mm[$f]}" 'BEGIN { print k / 1024 }')" "${cpu[$f]}"
             done
             ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-            echo "$cxx $opt: example / hand-written: CPU $(ratio "${mc[sdk]}" "${mc[hand]}")x," \
-                 "wall $(ratio "${ms[sdk]}" "${ms[hand]}")x, memory $(ratio "${mm[sdk]}" "${mm[hand]}")x" \
-                 "(target <= 2x)"
+            echo "$cxx $opt: header-only / hand-written: CPU $(ratio "${mc[header]}" "${mc[hand]}")x," \
+                 "memory $(ratio "${mm[header]}" "${mm[hand]}")x (target <= 2x)"
+            echo "$cxx $opt: precompiled / hand-written: CPU $(ratio "${mc[precomp]}" "${mc[hand]}")x," \
+                 "memory $(ratio "${mm[precomp]}" "${mm[hand]}")x (target <= 1.3x);" \
+                 "the library itself (src/*.cpp, once): CPU ${lib_cpu} s"
             unset secs cpu mem ms mc mm
         done
     done
@@ -101,6 +132,11 @@ int main() { return 0; }
 EOF
 cat >"$work/nlohmann.cpp" <<'EOF'
 #include <nlohmann/json.hpp>
+int main() { return 0; }
+EOF
+cat >"$work/umbrella_dispatcher.cpp" <<'EOF'
+#include <mplus/webhooks.hpp>
+#include <mplus/webhooks/dispatcher.hpp>
 int main() { return 0; }
 EOF
 cat >"$work/umbrella_use.cpp" <<'EOF'
@@ -128,12 +164,13 @@ int main(int argc, char** argv) {
 }
 EOF
 
-units=(umbrella nlohmann umbrella_use nlohmann_use)
+units=(umbrella nlohmann umbrella_dispatcher umbrella_use nlohmann_use)
 
-# Seconds (wall) of one compilation of unit $1.
+# "wall_s cpu_s" of one compilation of unit $1.
 compile_once() {
-    local TIMEFORMAT=%R
-    { time "$cxx" "${flags[@]}" -I"$include_dir" -c "$work/$1.cpp" -o "$work/$1.o" 2>/dev/null; } 2>&1
+    /usr/bin/time -f '%e %U %S' -o "$work/time" "$cxx" "${flags[@]}" -I"$include_dir" \
+        -c "$work/$1.cpp" -o "$work/$1.o" 2>/dev/null
+    awk '{ printf "%s %.2f\n", $1, $2 + $3 }' "$work/time"
 }
 
 # Median of the numbers on stdin.
@@ -149,20 +186,24 @@ done
 
 echo "compile_time.sh: $("$cxx" --version | head -n 1); flags: ${flags[*]} -c; N=$n"
 echo "load before: $(cut -d ' ' -f 1-3 /proc/loadavg)"
-declare -A times
+declare -A times cpus
 for ((i = 0; i < n; i++)); do
     for u in "${units[@]}"; do
-        times[$u]+="$(compile_once "$u") "
+        read -r w c < <(compile_once "$u")
+        times[$u]+="$w "
+        cpus[$u]+="$c "
     done
 done
 echo "load after:  $(cut -d ' ' -f 1-3 /proc/loadavg)"
 
 declare -A med
-printf '%-18s %10s   %s\n' "unit" "median s" "all runs (s)"
+printf '%-24s %8s %8s   %s\n' "unit" "CPU s" "wall s" "CPU s of each run"
 for u in "${units[@]}"; do
-    med[$u]=$(tr ' ' '\n' <<<"${times[$u]}" | grep . | median)
-    printf '%-18s %10.3f   %s\n' "$u.cpp" "${med[$u]}" "${times[$u]}"
+    med[$u]=$(tr ' ' '\n' <<<"${cpus[$u]}" | grep . | median)
+    wall=$(tr ' ' '\n' <<<"${times[$u]}" | grep . | median)
+    printf '%-24s %8.2f %8.2f   %s\n' "$u.cpp" "${med[$u]}" "$wall" "${cpus[$u]}"
 done
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-echo "include only (umbrella / nlohmann):         $(ratio "${med[umbrella]}" "${med[nlohmann]}")x  (target <= 1.6x)"
-echo "typical use  (umbrella_use / nlohmann_use): $(ratio "${med[umbrella_use]}" "${med[nlohmann_use]}")x"
+echo "include only (umbrella / nlohmann):             $(ratio "${med[umbrella]}" "${med[nlohmann]}")x  (target <= 1.6x)"
+echo "+ dispatcher (umbrella_dispatcher / nlohmann):  $(ratio "${med[umbrella_dispatcher]}" "${med[nlohmann]}")x"
+echo "typical use  (umbrella_use / nlohmann_use):     $(ratio "${med[umbrella_use]}" "${med[nlohmann_use]}")x"

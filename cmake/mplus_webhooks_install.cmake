@@ -71,6 +71,18 @@ if(TARGET mplus_webhooks_beast)
         COMPONENT dev)
 endif()
 
+# The precompiled library (built with MPLUS_WEBHOOKS_BUILD_PRECOMPILED=ON) in its own export
+# file too: the package config loads it when it was installed.
+if(TARGET mplus_webhooks_precompiled AND MPLUS_WEBHOOKS_BUILD_PRECOMPILED)
+    install(TARGETS mplus_webhooks_precompiled EXPORT mplus_webhooksPrecompiledTargets
+            ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}"
+        COMPONENT dev)
+    install(EXPORT mplus_webhooksPrecompiledTargets
+            NAMESPACE mplus_webhooks::
+            DESTINATION "${MPLUS_WEBHOOKS_INSTALL_CMAKEDIR}"
+        COMPONENT dev)
+endif()
+
 configure_package_config_file(
     "${PROJECT_SOURCE_DIR}/cmake/mplus_webhooksConfig.cmake.in"
     "${PROJECT_BINARY_DIR}/mplus_webhooksConfig.cmake"

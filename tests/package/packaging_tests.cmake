@@ -123,6 +123,21 @@ if(MPLUS_WEBHOOKS_BUILD_EXAMPLES AND TARGET mplus_webhooks::httplib AND TARGET m
         -DMPLUS_WEBHOOKS_ROUTE=fetchcontent "-DMPLUS_WEBHOOKS_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
 endif()
 
+# --- The precompiled library (configurations built with MPLUS_WEBHOOKS_BUILD_PRECOMPILED=ON) ---
+
+if(MPLUS_WEBHOOKS_BUILD_PRECOMPILED AND TARGET mplus_webhooks::precompiled)
+    if(MPLUS_WEBHOOKS_INSTALL)
+        mplus_webhooks_add_consumer_test(packaging.precompiled.find_package precompiled
+            -DMPLUS_WEBHOOKS_ROUTE=find_package
+            "-DCMAKE_PREFIX_PATH=${_pkg_prefix}"
+            -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF)
+        set_tests_properties(packaging.precompiled.find_package PROPERTIES
+            FIXTURES_REQUIRED mplus_webhooks_installed)
+    endif()
+    mplus_webhooks_add_consumer_test(packaging.precompiled.add_subdirectory precompiled
+        -DMPLUS_WEBHOOKS_ROUTE=add_subdirectory "-DMPLUS_WEBHOOKS_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+endif()
+
 # --- The Debian packages (full configuration: cpack needs the tool built) -----------------------
 
 find_program(MPLUS_WEBHOOKS_DPKG_DEB dpkg-deb)
@@ -156,7 +171,7 @@ mplus_webhooks_add_consumer_test(packaging.fetchcontent_source_dir fetchcontent
 # that the project configures without its tests, tools, examples and benchmarks.
 set(_archive "${_pkg_bin}/mplus_webhooks-${PROJECT_VERSION}-src.tar.gz")
 set(_archive_members "")
-foreach(_member CMakeLists.txt cmake include LICENSE README.md)
+foreach(_member CMakeLists.txt cmake include src LICENSE README.md)
     if(EXISTS "${PROJECT_SOURCE_DIR}/${_member}")
         list(APPEND _archive_members "${_member}")
     endif()
