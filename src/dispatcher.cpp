@@ -16,6 +16,12 @@ namespace detail {
 MPLUS_WEBHOOKS_PRECOMPILED_EVENTS(MPLUS_WEBHOOKS_SLOT)
 #undef MPLUS_WEBHOOKS_SLOT
 
+#ifdef MPLUS_WEBHOOKS_USE_OPENSSL
+void precompiled_library_built_with_openssl() noexcept {}
+#else
+void precompiled_library_built_without_openssl() noexcept {}
+#endif
+
 template void merge_reply<Reply>(Reply&, Reply&&);
 template void parse_original<>(std::string_view, const ReadOptions&, AnyRequest&);
 

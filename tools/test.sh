@@ -38,7 +38,7 @@ format_check() {
         return 0
     fi
     local files=() dir
-    for dir in include tests tools examples bench; do
+    for dir in include src tests tools examples bench; do
         [[ -d "$dir" ]] || continue
         while IFS= read -r -d '' f; do files+=("$f"); done \
             < <(find "$dir" -type f \( -name '*.hpp' -o -name '*.cpp' \) -print0 | sort -z)
@@ -70,11 +70,14 @@ format_check() {
 
 # run_config <name> <c++ compiler> <c++ standard> [key=value...]
 #   build_type=Debug|Release  sanitize="address;undefined"|thread  full=ON (examples, packaging)
-#   target=<build target>     label=<ctest label>  fuzz=ON (libFuzzer targets, clang only)
+#   target="<build target>..."  label=<ctest label regex>  fuzz=ON (libFuzzer targets, clang only)
+#   precompiled=ON (build mplus_webhooks::precompiled; tests, examples and tools link it)
+#   examples=ON (the examples without the rest of full=ON)  packaging=ON (the packaging tests)
 run_config() {
     local name=$1 cxx=$2 std=$3
     shift 3
-    local build_type=Debug sanitize="" full=OFF target="" label="" fuzz=OFF kv
+    local build_type=Debug sanitize="" full=OFF target="" label="" fuzz=OFF precompiled=OFF kv
+    local examples="" packaging=""
     for kv in "$@"; do
         case "$kv" in
         build_type=*) build_type="${kv#*=}" ;;
@@ -83,6 +86,9 @@ run_config() {
         target=*) target="${kv#*=}" ;;
         label=*) label="${kv#*=}" ;;
         fuzz=*) fuzz="${kv#*=}" ;;
+        precompiled=*) precompiled="${kv#*=}" ;;
+        examples=*) examples="${kv#*=}" ;;
+        packaging=*) packaging="${kv#*=}" ;;
         *) echo "run_config: unknown setting $kv" >&2; exit 2 ;;
         esac
     done
@@ -98,13 +104,16 @@ run_config() {
         -DMPLUS_WEBHOOKS_SANITIZE="$sanitize" \
         -DMPLUS_WEBHOOKS_BUILD_TESTS=ON \
         -DMPLUS_WEBHOOKS_BUILD_TOOLS=ON \
-        -DMPLUS_WEBHOOKS_BUILD_EXAMPLES="$full" \
-        -DMPLUS_WEBHOOKS_PACKAGING_TESTS="$full" \
+        -DMPLUS_WEBHOOKS_BUILD_EXAMPLES="${examples:-$full}" \
+        -DMPLUS_WEBHOOKS_PACKAGING_TESTS="${packaging:-$full}" \
+        -DMPLUS_WEBHOOKS_BUILD_PRECOMPILED="$precompiled" \
         -DMPLUS_WEBHOOKS_FUZZ="$fuzz" \
         -DMPLUS_WEBHOOKS_INSTALL=ON
 
     step "$name: build${target:+ $target}"
-    cmake --build "$dir" --parallel "$jobs" ${target:+--target "$target"}
+    local targets=()
+    [[ -n "$target" ]] && read -r -a targets <<<"$target"
+    cmake --build "$dir" --parallel "$jobs" ${target:+--target "${targets[@]}"}
 
     local ctest_args=(--output-on-failure -j"$jobs" --no-tests=error)
     [[ -n "$label" ]] && ctest_args+=(-L "$label")
@@ -154,6 +163,11 @@ if [[ "${MPLUS_WEBHOOKS_QUICK:-0}" != 1 ]]; then
     # copy of its corpus (tests/fuzz; the long run is bash tests/fuzz/run.sh 600).
     run_config fuzz clang++ 17 build_type=RelWithDebInfo fuzz=ON \
         target=mplus_webhooks_fuzzers label=fuzz
+    # The precompiled mode: the library (src/), the unit tests, the examples and their
+    # end-to-end tests, and the packaging tests of mplus_webhooks::precompiled, all linking it.
+    run_config precompiled g++ 17 precompiled=ON examples=ON packaging=ON \
+        target="mplus_webhooks_precompiled mplus_webhooks_tests mplus-webhooks mplus-example-httplib mplus-example-beast mplus_webhooks_e2e_driver mplus_webhooks_adapters_test" \
+        label="unit|e2e|precompiled"
     print_summary
 fi
 

@@ -132,10 +132,13 @@ if(MPLUS_WEBHOOKS_BUILD_PRECOMPILED AND TARGET mplus_webhooks::precompiled)
             "-DCMAKE_PREFIX_PATH=${_pkg_prefix}"
             -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF)
         set_tests_properties(packaging.precompiled.find_package PROPERTIES
-            FIXTURES_REQUIRED mplus_webhooks_installed)
+            FIXTURES_REQUIRED mplus_webhooks_installed LABELS "packaging;precompiled")
+        set_tests_properties(packaging.install PROPERTIES LABELS "packaging;precompiled")
     endif()
     mplus_webhooks_add_consumer_test(packaging.precompiled.add_subdirectory precompiled
         -DMPLUS_WEBHOOKS_ROUTE=add_subdirectory "-DMPLUS_WEBHOOKS_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+    set_tests_properties(packaging.precompiled.add_subdirectory PROPERTIES
+        LABELS "packaging;precompiled")
 endif()
 
 # --- The Debian packages (full configuration: cpack needs the tool built) -----------------------

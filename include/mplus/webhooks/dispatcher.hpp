@@ -9,11 +9,11 @@
 #include <mplus/webhooks/events.hpp>
 #include <mplus/webhooks/http.hpp>
 #include <mplus/webhooks/json_pointer.hpp>
+#include <mplus/webhooks/pos_version.hpp>
 #include <mplus/webhooks/precompiled.hpp>
 #include <mplus/webhooks/replies.hpp>
 #include <mplus/webhooks/reply_rules.hpp>
 #include <mplus/webhooks/requests.hpp>
-#include <mplus/webhooks/session_rules.hpp>
 #include <mplus/webhooks/signature.hpp>
 
 #include <nlohmann/json.hpp>
@@ -203,103 +203,6 @@ constexpr auto fields(type_tag<T>) {
     return std::make_tuple(opt("event", &T::event), opt("sender", &T::sender),
                            opt("dialog", &T::dialog), opt("form", &T::form),
                            opt("error", &T::error), opt("original", &T::original));
-}
-
-/// The member `key` of the raw object `object`, or nullptr.
-inline const nlohmann::json* raw_member(const nlohmann::json& object, const char* key) noexcept {
-    if (!object.is_object()) return nullptr;
-    const auto it = object.find(key);
-    return it == object.end() ? nullptr : &*it;
-}
-
-/// The boolean `key` of the raw `event` object; false when absent or not a boolean.
-inline bool event_flag(const nlohmann::json& event, const char* key) noexcept {
-    const nlohmann::json* v = raw_member(event, key);
-    return v != nullptr && v->is_boolean() && v->get<bool>();
-}
-
-/// The string `key` of a raw object; "" when absent or not a string.
-inline std::string_view raw_string(const nlohmann::json& object, const char* key) noexcept {
-    const nlohmann::json* v = raw_member(object, key);
-    if (v == nullptr || !v->is_string()) return std::string_view();
-    return v->get_ref<const std::string&>();
-}
-
-/// The integer `key` of a raw object, when it is one.
-inline std::optional<std::int64_t> raw_integer(const nlohmann::json& object,
-                                               const char* key) noexcept {
-    const nlohmann::json* v = raw_member(object, key);
-    if (v == nullptr || !v->is_number_integer()) return std::nullopt;
-    return v->get<std::int64_t>();
-}
-
-/// `{"error":{"code":...,"message":...}}`.
-inline std::string error_body(std::string_view code, std::string_view message) {
-    std::string body;
-    body.reserve(40 + code.size() + message.size());
-    body.append(R"({"error":{"code":)");
-    write_json_string(body, code);
-    body.append(R"(,"message":)");
-    write_json_string(body, message);
-    body.append("}}");
-    return body;
-}
-
-/// Removes the elements at `indices` (any order, duplicates allowed) from `v`.
-template <class V>
-void erase_indices(V& v, std::vector<std::size_t>& indices) {
-    std::sort(indices.begin(), indices.end());
-    indices.erase(std::unique(indices.begin(), indices.end()), indices.end());
-    for (auto it = indices.rbegin(); it != indices.rend(); ++it) {
-        if (*it < v.size()) v.erase(v.begin() + static_cast<std::ptrdiff_t>(*it));
-    }
-}
-
-/// Leaves out of `reply` each object a problem points at: the element of a list (a message,
-/// a line change, a footer entry) when the path names one, else the whole top-level object.
-inline void drop_offending(Reply& reply, const std::vector<Error>& problems) {
-    // What each problem points at: the top-level key, and the element of it when it names one.
-    std::vector<std::pair<std::string, std::optional<std::size_t>>> targets;
-    for (const Error& e : problems) {
-        const std::optional<JsonPointer> pointer = JsonPointer::parse(e.path);
-        if (!pointer) continue;
-        std::vector<std::string> tokens = pointer->tokens();
-        if (tokens.empty()) continue;
-        std::optional<std::size_t> index;
-        if (tokens.size() > 1) index = JsonPointer::index_of(tokens[1]);
-        targets.emplace_back(std::move(tokens[0]), index);
-    }
-    const auto table = fields(type_tag<Reply>{});
-    for_each_field(
-        table,
-        [&](auto, const auto& field) {
-            bool whole = false;
-            std::vector<std::size_t> indices;
-            for (const auto& [key, index] : targets) {
-                if (key != field.key) continue;
-                if (index) {
-                    indices.push_back(*index);
-                } else {
-                    whole = true;
-                }
-            }
-            if (!whole && indices.empty()) return;
-            auto& member = reply.*(field.member);
-            using M = std::remove_reference_t<decltype(member)>;
-            if constexpr (is_vector<M>::value) {
-                if (whole) {
-                    member.clear();
-                } else {
-                    erase_indices(member, indices);
-                }
-            } else if constexpr (std::is_same_v<M, std::optional<Footer>>) {
-                if (member && !whole) erase_indices(member->entries, indices);
-                if (whole || !member || member->entries.empty()) member.reset();
-            } else {
-                member = M{};
-            }
-        },
-        std::make_index_sequence<std::tuple_size_v<decltype(table)>>{});
 }
 
 /// Adds `from` to the reply under construction `into`: lists are appended, an object `from`
@@ -927,6 +830,9 @@ public:
     /// `secret_lookup`) or when `body_too_large_status` is not 400 or 413.
     explicit Dispatcher(DispatcherConfig config)
         : core_(std::make_shared<detail::Core>(std::move(config))) {
+#ifdef MPLUS_WEBHOOKS_PRECOMPILED
+        detail::check_precompiled_library();
+#endif
         const DispatcherConfig& c = core_->config;
         if (c.secrets.empty() && !c.secret_lookup) {
             throw std::invalid_argument(
@@ -1064,7 +970,9 @@ public:
     }
 
     /// The configuration this dispatcher checks requests with (adapters read its body cap).
-    const DispatcherConfig& config() const noexcept { return core_->config; }
+    const DispatcherConfig& config() const noexcept {
+        return core_->config;
+    }
 
     /// Handles one request and returns its response; waits for an asynchronous handler's
     /// answer. Never throws.

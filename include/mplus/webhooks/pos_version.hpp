@@ -169,13 +169,15 @@ inline std::vector<VersionGateProblem> check_pos_version(const nlohmann::json& r
 }
 
 /// check_pos_version() on reply text, as readable lines; empty when the text is not JSON or
-/// `pos_version` cannot be read.
-inline std::vector<std::string> version_problems_of(std::string_view reply_text,
-                                                    std::string_view pos_version) {
+/// `pos_version` cannot be read. (A template only so that the DOM parser is compiled where this
+/// is called.)
+template <class Json = nlohmann::json>
+std::vector<std::string> version_problems_of(std::string_view reply_text,
+                                             std::string_view pos_version) {
     std::vector<std::string> out;
     const std::optional<PosVersion> pos = PosVersion::parse(pos_version);
     if (!pos) return out;
-    const nlohmann::json reply = nlohmann::json::parse(reply_text, nullptr, false);
+    const Json reply = Json::parse(reply_text, nullptr, false);
     if (reply.is_discarded()) return out;
     for (const auto& p : check_pos_version(reply, *pos)) out.push_back(p.to_string(*pos));
     return out;

@@ -73,6 +73,28 @@ MPLUS_WEBHOOKS_BEGIN_NAMESPACE
 MPLUS_WEBHOOKS_PRECOMPILED_CODECS(MPLUS_WEBHOOKS_EXTERN_CODEC)
 #undef MPLUS_WEBHOOKS_EXTERN_CODEC
 
+namespace detail {
+// The library's code and the user's files must see the same types: MPLUS_WEBHOOKS_USE_OPENSSL
+// changes the signing keys' layout. The library defines the one function of the two that
+// names how it was built, and every Dispatcher calls the one its own file names, so a program
+// built the other way fails to link instead of failing at run time.
+#ifdef MPLUS_WEBHOOKS_USE_OPENSSL
+/// Defined by a precompiled library built with MPLUS_WEBHOOKS_USE_OPENSSL.
+void precompiled_library_built_with_openssl() noexcept;
+/// Fails to link unless the precompiled library was built with MPLUS_WEBHOOKS_USE_OPENSSL.
+inline void check_precompiled_library() noexcept {
+    precompiled_library_built_with_openssl();
+}
+#else
+/// Defined by a precompiled library built without MPLUS_WEBHOOKS_USE_OPENSSL.
+void precompiled_library_built_without_openssl() noexcept;
+/// Fails to link unless the precompiled library was built without MPLUS_WEBHOOKS_USE_OPENSSL.
+inline void check_precompiled_library() noexcept {
+    precompiled_library_built_without_openssl();
+}
+#endif
+} // namespace detail
+
 MPLUS_WEBHOOKS_END_NAMESPACE
 
 #endif

@@ -53,17 +53,20 @@ public:
     /// True when absent or JSON null.
     bool is_null() const noexcept { return text_.empty() || text_ == "null"; }
     /// A DOM view of the value (null when absent). Numbers beyond nlohmann's types become
-    /// doubles there; the text itself keeps them exactly.
-    nlohmann::json json() const {
+    /// doubles there; the text itself keeps them exactly. (A template only so that the DOM
+    /// parser is compiled where a DOM is asked for.)
+    template <class Json = nlohmann::json>
+    Json json() const {
         if (text_.empty()) return nullptr;
-        return nlohmann::json::parse(text_, nullptr, false);
+        return Json::parse(text_, nullptr, false);
     }
     /// The text (indent < 0) or a DOM dump with nlohmann's formatting options.
-    std::string dump(int indent = -1, char indent_char = ' ', bool ensure_ascii = false,
-                     nlohmann::json::error_handler_t error_handler =
-                         nlohmann::json::error_handler_t::strict) const {
+    template <class Json = nlohmann::json>
+    std::string
+    dump(int indent = -1, char indent_char = ' ', bool ensure_ascii = false,
+         typename Json::error_handler_t error_handler = Json::error_handler_t::strict) const {
         if (indent < 0 && !ensure_ascii) return text_.empty() ? std::string("null") : text_;
-        return json().dump(indent, indent_char, ensure_ascii, error_handler);
+        return json<Json>().dump(indent, indent_char, ensure_ascii, error_handler);
     }
 
     /// Same text.
@@ -214,9 +217,10 @@ public:
         return false;
     }
     /// A DOM view of the kept fields as one nlohmann object.
-    nlohmann::json json() const {
-        nlohmann::json j = nlohmann::json::object();
-        for (const auto& e : entries_) j[e.key] = e.value.json();
+    template <class Json = nlohmann::json>
+    Json json() const {
+        Json j = Json::object();
+        for (const auto& e : entries_) j[e.key] = e.value.template json<Json>();
         return j;
     }
 
