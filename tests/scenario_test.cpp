@@ -175,7 +175,7 @@ TEST_CASE("load_scenario: every kind of problem names its path") {
     CHECK_FALSE(mw::load_scenario(
         json::parse(
             R"({"till":{"articles":[{"articleNumber":"1","priceIncl":1}],"branchNumber":1.5},
-                        "ignore":["a"],
+                        "ignore":["a","/ok~1x","/b~2"],
                         "steps":[{"action":"choose","option":[1,true]},
                                  {"action":"send","event":"x","body":[]},
                                  {"action":"fillForm"},
@@ -186,7 +186,8 @@ TEST_CASE("load_scenario: every kind of problem names its path") {
     std::vector<std::string> texts;
     for (const auto& q : p) texts.push_back(q.to_string());
     const std::vector<std::string> want = {
-        "/ignore/0: expected a JSON pointer (a string starting with /)",
+        "/ignore/0: expected a JSON pointer (a string starting with /, with ~ only in ~0 and ~1)",
+        "/ignore/2: expected a JSON pointer (a string starting with /, with ~ only in ~0 and ~1)",
         "/steps/0/option/1: expected integer or string",
         "/steps/1/body: expected object|string, got array",
         "/steps/2: fillForm needs values or cancel",
