@@ -121,7 +121,8 @@ std::map<std::string, json> snapshot(Store& store) {
         for (const char* table :
              {"ticket_holds", "ticket_slots", "tickets", "ticket_sessions", "counters",
               "loyalty_accounts", "loyalty_relations", "loyalty_vouchers", "loyalty_sessions",
-              "reservations", "reservation_payments", "cash_payments"}) {
+              "reservations", "reservation_payments", "cash_payments", "cash_machine",
+              "voucher_holds", "ticket_slot_holds"}) {
             for (auto& [key, doc] : tx.list(table)) out[std::string(table) + "/" + key] = doc;
         }
     });

@@ -31,7 +31,7 @@ std::string voucher_status(mplus_demo::Store& store, const std::string& code) {
     return store.with([&](mplus_demo::Transaction& tx) {
         const auto v = tx.get("loyalty_vouchers", code);
         if (!v) return std::string();
-        if (v->contains("heldBy")) return std::string("held");
+        if (tx.get(mplus_demo::LoyaltyFlow::holds_table, code)) return std::string("held");
         return v->value("status", std::string());
     });
 }
