@@ -234,8 +234,8 @@ TEST_CASE("demo server: SIGKILL in the middle of a cash payment and a booking, r
     CHECK(booked.external_transaction_reference->find("Nonymous") != std::string::npos);
     CHECK(pos.complete_session().ok());
 
-    // After one more kill the store holds each payment once: one cash payment, paid; one
-    // bill entry with the buffet on the reservation.
+    // After one more kill the store holds each payment once: one cash payment, confirmed and
+    // taken once by the machine; one bill entry with the buffet on the reservation.
     restart(SIGKILL);
     server->stop(SIGTERM);
     server.reset();
@@ -243,7 +243,12 @@ TEST_CASE("demo server: SIGKILL in the middle of a cash payment and a booking, r
     store.transact([&](mplus_demo::Transaction& tx) {
         const auto payments = tx.list("cash_payments");
         REQUIRE(payments.size() == 1);
-        CHECK(payments[0].second.value("status", std::string()) == "paid");
+        CHECK(payments[0].second.value("status", std::string()) == "confirmed");
+        const auto job = tx.get("cash_machine", payments[0].first);
+        REQUIRE(job);
+        CHECK(job->value("state", std::string()) == "paid");
+        CHECK(job->value("inserted", std::string()) == "15");
+        CHECK(job->value("seq", 0) == 3);
         std::size_t bill_entries = 0;
         for (const auto& [key, reservation] : tx.list("reservations")) {
             for (const auto& entry : reservation.value("bill", nlohmann::json::array())) {

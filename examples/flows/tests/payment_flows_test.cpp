@@ -296,12 +296,16 @@ TEST_CASE("CashMachineFlow: a full payment shows each insertion, then confirms w
     CHECK(d["amount"] == "47.5");
     CHECK(d["reference"] == "CASH-000001");
     CHECK(d["messages"] == json{"Inserted 15.00 of 47.50", "Inserted 30.00 of 47.50"});
+    // The machine acknowledges its report just after the confirmation the POS saw.
+    CHECK(eventually([&] {
+        return rig.doc(mplus_demo::SimulatedCashMachine::due_table, paid.external_payment_id)
+            .is_null();
+    }));
     const json job = job_of(rig, paid.external_payment_id);
     CHECK(job["state"] == "paid");
     CHECK(job["inserted"] == "50");
     CHECK(job["change"] == "2.5");
     CHECK_FALSE(job.contains("report"));
-    CHECK(rig.doc(mplus_demo::SimulatedCashMachine::due_table, paid.external_payment_id).is_null());
 
     // A poll that comes after the outcome is known gets it at once, unchanged.
     const auto [again, took] =
@@ -505,7 +509,7 @@ TEST_CASE("CashMachineFlow: a restart in the middle of a payment goes on, nothin
 
     // The process goes (machine and held polls with it); the job stays in the store.
     rig.restart(fast(milliseconds(20), milliseconds(300)));
-    CHECK(rig.doc(CashMachineFlow::table, id)["status"] == "started");
+    CHECK(rig.doc(CashMachineFlow::table, id)["status"] == "pending");
     CHECK(job_of(rig, id)["inserted"] == "15");
 
     const mw::ExternalPaymentState paid = pos.await_external_payment();

@@ -7,7 +7,6 @@
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
 
-#include "../../../../tests/support/server_process.hpp"
 #include "../../../scenarios/demo_flows.hpp"
 #include "../../ticketing.hpp"
 
