@@ -560,8 +560,7 @@ TEST_CASE("CashMachineFlow: a restart while cash is being returned finishes the 
 TEST_CASE("CashMachineFlow: two instances on one store: a poll on the other one, the first one "
           "gone mid-payment, every insertion made once") {
     mplus_demo::MemoryStore store;
-    const std::int64_t now = mw::parse_timestamp(test_now)->unix_millis;
-    mplus_demo::FlowEnv env{store, [now] { return now; }, 120};
+    mplus_demo::FlowEnv env{store, [] { return mw::parse_timestamp(test_now)->unix_millis; }, 120};
     auto a = std::make_unique<CashMachineFlow>(env, fast(milliseconds(20), milliseconds(150)));
     CashMachineFlow b(env, fast(milliseconds(20), milliseconds(150)));
     const auto dispatcher_of = [](CashMachineFlow& flow) {
