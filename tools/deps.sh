@@ -9,7 +9,7 @@ MPLUS_WEBHOOKS_PACKAGES=(
     cmake ninja-build g++ clang pkg-config ccache
     nlohmann-json3-dev doctest-dev libcpp-httplib-dev libboost-dev libssl-dev libsqlite3-dev
     libclang-rt-14-dev python3
-    libpq-dev postgresql
+    libpq-dev postgresql haproxy
     libzint-dev python3-selenium chromium chromium-driver zbar-tools
     dpkg-dev
     python3-jsonschema doxygen

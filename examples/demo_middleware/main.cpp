@@ -3,14 +3,16 @@
 // SPDX-License-Identifier: MIT
 //
 //   mplus-demo-middleware --port N --secret BASE64 [--subscription-id ID] [--data DIR]
-//                         [--store URL] [--dedupe] [--now ISO-8601]
+//                         [--store URL] [--dedupe] [--hold-ttl SECONDS] [--now ISO-8601]
 //
 // Listens on 127.0.0.1 only; POST /webhooks/<eventName>. The state lives in DIR/demo.sqlite
 // (DIR defaults to ./mplus-demo-data and is created), so a middleware killed at any point
 // restarts where it was; --store sqlite:PATH or postgresql://... puts it elsewhere (several
 // instances may share one PostgreSQL database). --dedupe answers repeated events from the store
 // (the dedupe guard; it costs two more store transactions per request, and the flows are
-// idempotent without it). GET /metrics gives Prometheus text. --now fixes the clock (and the till's
+// idempotent without it). --hold-ttl releases the seats, vouchers and cash payments of a sale
+// that never ends (a till that crashed) after SECONDS (default 900). GET /metrics gives
+// Prometheus text. --now fixes the clock (and the till's
 // UTC offset), so the ticket slots offered are predictable. SIGINT or SIGTERM stops it (exit
 // status 0).
 #include "../common/handlers.hpp"
@@ -26,11 +28,13 @@
 #include <mplus/webhooks/state/dedupe_middleware.hpp>
 #include <mplus/webhooks/timestamp.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <exception>
 #include <filesystem>
@@ -48,18 +52,21 @@ namespace {
 /// The options only this program has; the shared ones are left for example::parse_options.
 struct DemoOptions {
     std::string data_dir = "./mplus-demo-data";
-    std::string store_url; ///< "" : sqlite:<data_dir>/demo.sqlite
-    bool dedupe = false;   ///< the dedupe guard as middleware
+    std::string store_url;                             ///< "" : sqlite:<data_dir>/demo.sqlite
+    bool dedupe = false;                               ///< the dedupe guard as middleware
+    std::optional<std::chrono::milliseconds> hold_ttl; ///< --hold-ttl
     std::optional<mplus::webhooks::Timestamp> now;
 };
 
 [[noreturn]] void demo_usage(const char* program, const std::string& problem) {
     std::fprintf(stderr,
                  "%s: %s\nusage: %s --port N --secret BASE64 [--subscription-id ID] "
-                 "[--data DIR] [--store URL] [--dedupe] [--now ISO-8601]\n"
+                 "[--data DIR] [--store URL] [--dedupe] [--hold-ttl SECONDS] [--now ISO-8601]\n"
                  "  --data DIR      where the SQLite state lives (default ./mplus-demo-data)\n"
                  "  --store URL     sqlite:PATH (default DIR/demo.sqlite) or postgresql://...\n"
                  "  --dedupe        answer repeated events from the store (dedupe guard)\n"
+                 "  --hold-ttl S    release what a sale that never ends holds after S seconds "
+                 "(default 900)\n"
                  "  --now TIME      fixed clock, e.g. 2024-05-01T10:15:00+02:00\n",
                  program, problem.c_str(), program);
     std::exit(2);
@@ -75,12 +82,21 @@ DemoOptions take_demo_options(int& argc, char** argv) {
             demo.dedupe = true;
             continue;
         }
-        if (arg == "--data" || arg == "--now" || arg == "--store") {
+        if (arg == "--data" || arg == "--now" || arg == "--store" || arg == "--hold-ttl") {
             if (i + 1 >= argc) demo_usage(argv[0], "missing value after " + std::string(arg));
             const std::string value = argv[++i];
             if (arg == "--data") {
                 if (value.empty()) demo_usage(argv[0], "--data is empty");
                 demo.data_dir = value;
+            } else if (arg == "--hold-ttl") {
+                char* end = nullptr;
+                const double seconds = std::strtod(value.c_str(), &end);
+                if (value.empty() || end == nullptr || *end != '\0' || !(seconds > 0) ||
+                    seconds > 86400.0 * 365) {
+                    demo_usage(argv[0], "--hold-ttl is not a number of seconds: " + value);
+                }
+                demo.hold_ttl =
+                    std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
             } else if (arg == "--store") {
                 if (value.empty()) demo_usage(argv[0], "--store is empty");
                 demo.store_url = value;
@@ -173,7 +189,14 @@ int main(int argc, char** argv) {
 
     std::optional<mplus_demo::DemoMiddleware> middleware;
     try {
-        middleware.emplace(env);
+        mplus_demo::DemoConfig config;
+        config.hold_ttl = demo.hold_ttl;
+        if (demo.hold_ttl) {
+            // Released within a quarter of the time, at least once a second.
+            config.expire_every = std::max(std::chrono::milliseconds(1000), *demo.hold_ttl / 4);
+            config.expire_every = std::min(config.expire_every, std::chrono::milliseconds(30000));
+        }
+        middleware.emplace(env, std::move(config));
     } catch (const std::exception& e) {
         std::fprintf(stderr, "%s: %s\n", argv[0], e.what());
         return 1;

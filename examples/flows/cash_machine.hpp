@@ -3,6 +3,7 @@
 #pragma once
 
 #include "flow.hpp"
+#include "flow_support.hpp"
 #include "payment_support.hpp"
 #include "store.hpp"
 
@@ -11,20 +12,23 @@
 #include <mplus/webhooks/events.hpp>
 #include <mplus/webhooks/replies.hpp>
 #include <mplus/webhooks/requests.hpp>
+#include <mplus/webhooks/state/external_payment.hpp>
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
-#include <deque>
 #include <functional>
-#include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -39,7 +43,7 @@ struct CashMachineOptions {
     int steps = 3;
     /// Between two insertions.
     std::chrono::milliseconds step_interval{1500};
-    /// Until cash being returned (cancel after cash came in) is back with the customer.
+    /// Until cash being returned (a cancel after cash came in) is back with the customer.
     std::chrono::milliseconds return_time{1000};
     /// The customer pays in multiples of this (banknotes); the machine gives the change.
     /// 0.01 pays the exact amount.
@@ -47,33 +51,63 @@ struct CashMachineOptions {
     /// Longest a pollExternalPayment is held before it is answered with the status anyway.
     /// Must stay well below the POS's 60 s, after which it re-sends the poll.
     std::chrono::milliseconds long_poll{25000};
+    /// A held poll and the machine re-read the store at least this often: the changes of
+    /// another process on the same SQLite file are not notified (PostgreSQL's are).
+    std::chrono::milliseconds recheck{500};
+    /// A machine report (cash in, paid) claimed by an instance that died is taken over by
+    /// another instance after this long.
+    std::chrono::milliseconds report_lease{2000};
+    /// A payment that did not change for this long (a till that crashed mid-payment) is
+    /// cancelled by expire() and its cash returned.
+    std::chrono::milliseconds hold_ttl{std::chrono::minutes(15)};
     /// Prefix of the externalTransactionReference, followed by a six-digit sequence number.
     std::string reference_prefix = "CASH-";
 };
 
-/// A cash machine, simulated: for each payment it waits `start_delay`, then takes the amount
-/// in at most `steps` insertions `step_interval` apart, rounded up to `tender_unit` (the
-/// change). It reports on its own thread; it can stop taking cash and return what it holds.
+/// A cash machine, simulated, that keeps its state in the store: for each payment it waits
+/// `start_delay`, then takes the amount in at most `steps` insertions `step_interval` apart,
+/// rounded up to `tender_unit` (the change). It can stop and give back what it holds.
 ///
-/// Payments are independent (one machine per till, one object for all of them). Callbacks run
-/// on the machine's thread without any of its locks held; none runs after shutdown() returns.
+/// The machine is the store's table `cash_machine` (one job per payment: amount, inserted,
+/// the insertions still to come, when the next one is due, its state `taking`, `paid`,
+/// `returning`, `returned` or `stopped`) and the index `cash_machine_due` of the jobs still
+/// moving. Every process on the store runs the machine: a thread looks at the due jobs and
+/// makes each step in one transaction, so exactly one process makes it, and the machine
+/// goes on when the process that started a payment dies.
+///
+/// Each step leaves a report (cash in, paid, returned) in its job, claimed by the process
+/// that made the step, which hands it to the ReportFn and then acknowledges it. A report
+/// claimed by a process that died is taken over after `report_lease`, so none is lost (one
+/// may be handed over twice when a process dies between the two: reports are idempotent).
 class SimulatedCashMachine {
 public:
-    /// Cash came in: `inserted` is the payment's total so far.
-    using InsertedFn = std::function<void(const std::string& payment_id, mw::Decimal inserted)>;
-    /// Cash given back by give_back() is with the customer again.
-    using ReturnedFn = std::function<void(const std::string& payment_id, mw::Decimal returned)>;
+    /// Gets the job (its document) of a report: `report.kind` is `inserted`, `paid` or
+    /// `returned`. Runs on the machine's thread with no lock held.
+    using ReportFn = std::function<void(const nlohmann::json& job)>;
 
-    /// What stop() found.
-    struct Stopped {
-        mw::Decimal inserted;  ///< cash the machine holds for the payment
-        bool complete = false; ///< the amount was already taken in full: nothing was stopped
-    };
+    /// The store table of the jobs, by payment id.
+    static constexpr std::string_view table = "cash_machine";
+    /// The store table of the jobs still moving (steps or reports due), by payment id.
+    static constexpr std::string_view due_table = "cash_machine_due";
+    /// The topic that wakes the machines of every process (a job started or stopped).
+    static constexpr std::string_view topic = "cash_machine";
 
-    /// A machine with `options` that reports to `inserted` and `returned`.
-    SimulatedCashMachine(CashMachineOptions options, InsertedFn inserted, ReturnedFn returned)
-        : options_(std::move(options)), inserted_(std::move(inserted)),
-          returned_(std::move(returned)) {}
+    /// A machine on `store` with `options` that reports to `report`; its thread starts now.
+    SimulatedCashMachine(Store& store, CashMachineOptions options, ReportFn report)
+        : store_(store), options_(std::move(options)), report_(std::move(report)),
+          shared_(std::make_shared<Shared>()) {
+        std::weak_ptr<Shared> weak = shared_;
+        listener_ = store_.listen(std::string(topic), [weak] {
+            if (const auto sh = weak.lock()) {
+                {
+                    std::lock_guard<std::mutex> lock(sh->mutex);
+                    sh->woken = true;
+                }
+                sh->wake.notify_all();
+            }
+        });
+        thread_ = std::thread([this] { run(); });
+    }
     SimulatedCashMachine(const SimulatedCashMachine&) = delete;
     SimulatedCashMachine& operator=(const SimulatedCashMachine&) = delete;
     ~SimulatedCashMachine() { shutdown(); }
@@ -101,144 +135,274 @@ public:
         return out;
     }
 
-    /// Starts taking cash for `payment_id` after `delay`: what is still due of `amount` when
-    /// `inserted` is already in the machine (a resumed payment). Replaces a running job.
-    void take(const std::string& payment_id, mw::Decimal amount, mw::Decimal inserted,
-              std::chrono::milliseconds delay) {
-        std::uint64_t generation = 0;
+    /// Starts taking `amount` for payment `id` after `start_delay`, once: a job that exists
+    /// is left as it is. Returns the job. The reference is drawn from `cash_meta`.
+    nlohmann::json take(const std::string& id, mw::Decimal amount) {
+        return store_.with([&](Transaction& tx) {
+            if (auto existing = tx.get(table, id)) return *existing;
+            const std::int64_t now = clock();
+            nlohmann::json parts = nlohmann::json::array();
+            for (const mw::Decimal& p : plan(amount, options_)) parts.push_back(decimal_text(p));
+            nlohmann::json job = {{"id", id},
+                                  {"amount", decimal_text(amount)},
+                                  {"inserted", "0"},
+                                  {"plan", std::move(parts)},
+                                  {"state", "taking"},
+                                  {"reference", next_reference(tx)},
+                                  {"next_at", now + options_.start_delay.count()},
+                                  {"seq", 0}};
+            save(tx, job);
+            return job;
+        });
+    }
+
+    /// Stops taking cash for `id` and gives back what the machine holds, also a payment it
+    /// had completed (its confirmation came too late). Returns the job; nullopt when the
+    /// machine knows no such payment.
+    std::optional<nlohmann::json> stop(const std::string& id) {
+        return store_.with([&](Transaction& tx) -> std::optional<nlohmann::json> {
+            auto job = tx.get(table, id);
+            if (!job) return std::nullopt;
+            const std::string state = payment_detail::string_at(*job, "state");
+            if (state != "taking" && state != "paid") return job;
+            (*job)["plan"] = nlohmann::json::array();
+            if (decimal_of(*job, "inserted") > mw::Decimal()) {
+                (*job)["state"] = "returning";
+                (*job)["next_at"] = clock() + options_.return_time.count();
+            } else {
+                (*job)["state"] = "stopped";
+            }
+            save(tx, *job);
+            return job;
+        });
+    }
+
+    /// The job of payment `id`, if any.
+    std::optional<nlohmann::json> job(const std::string& id) {
+        return store_.with([&](Transaction& tx) { return tx.get(table, id); });
+    }
+
+    /// Stops the machine's thread in this process: no report is handed over after this
+    /// returns (the other processes' machines go on).
+    void shutdown() {
         {
-            std::lock_guard<std::mutex> lock(mutex_);
-            Job& job = jobs_[payment_id];
-            job.generation = ++generation_;
-            job.inserted = inserted;
-            const std::vector<mw::Decimal> parts = plan(amount - inserted, options_);
-            job.plan.assign(parts.begin(), parts.end());
-            job.complete = job.plan.empty();
-            generation = job.generation;
-            if (job.complete) return;
+            std::lock_guard<std::mutex> lock(shared_->mutex);
+            shared_->stop = true;
         }
-        schedule_step(payment_id, generation, delay);
+        shared_->wake.notify_all();
+        if (thread_.joinable()) thread_.join();
+        listener_.stop();
     }
 
-    /// Stops taking cash for `payment_id`; nullopt when the machine knows no such payment.
-    std::optional<Stopped> stop(const std::string& payment_id) {
-        std::lock_guard<std::mutex> lock(mutex_);
-        const auto it = jobs_.find(payment_id);
-        if (it == jobs_.end()) return std::nullopt;
-        Stopped s{it->second.inserted, it->second.complete};
-        if (!s.complete) jobs_.erase(it); // its scheduled step finds no job and does nothing
-        return s;
-    }
-
-    /// Gives `cash` back to the customer; reports through ReturnedFn after `return_time`.
-    void give_back(const std::string& payment_id, mw::Decimal cash) {
-        scheduler_.after(options_.return_time,
-                         [this, payment_id, cash] { returned_(payment_id, cash); });
-    }
-
-    /// Drops what the machine remembers of `payment_id` (its outcome is recorded elsewhere).
-    void forget(const std::string& payment_id) {
-        std::lock_guard<std::mutex> lock(mutex_);
-        jobs_.erase(payment_id);
-    }
-
-    /// Stops the machine's thread: no callback runs after this returns.
-    void shutdown() { scheduler_.stop(); }
+    /// Milliseconds since the Unix epoch: job times are compared across processes.
+    static std::int64_t clock() { return mplus::webhooks::state::unix_millis(); }
 
 private:
-    struct Job {
-        std::uint64_t generation = 0;
-        mw::Decimal inserted;
-        std::deque<mw::Decimal> plan;
-        bool complete = false;
+    struct Shared {
+        std::mutex mutex;
+        std::condition_variable wake;
+        bool woken = false;
+        bool stop = false;
     };
 
-    void schedule_step(const std::string& payment_id, std::uint64_t generation,
-                       std::chrono::milliseconds delay) {
-        scheduler_.after(delay, [this, payment_id, generation] { step(payment_id, generation); });
-    }
-
-    void step(const std::string& payment_id, std::uint64_t generation) {
-        mw::Decimal total;
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            const auto it = jobs_.find(payment_id);
-            if (it == jobs_.end() || it->second.generation != generation) return;
-            Job& job = it->second;
-            if (job.plan.empty()) return;
-            job.inserted += job.plan.front();
-            job.plan.pop_front();
-            job.complete = job.plan.empty();
-            total = job.inserted;
-            if (!job.complete) schedule_step(payment_id, generation, options_.step_interval);
+    /// Stores `job` and its entry in the due index (in the caller's transaction), and wakes
+    /// the machines.
+    void save(Transaction& tx, const nlohmann::json& job) const {
+        const std::string id = payment_detail::string_at(job, "id");
+        tx.put(table, id, job);
+        const std::optional<std::int64_t> at = due_at(job);
+        if (at) {
+            tx.put(due_table, id, nlohmann::json{{"at", *at}});
+        } else {
+            tx.erase(due_table, id);
         }
-        inserted_(payment_id, total);
+        tx.notify(topic);
     }
 
+    /// When the machine must look at `job` next; nullopt when it is done.
+    std::optional<std::int64_t> due_at(const nlohmann::json& job) const {
+        // A report waits for its acknowledgement (then the job is saved again) or, when its
+        // process died, for the end of its claim; the next step comes after it.
+        if (const auto r = job.find("report"); r != job.end() && r->is_object()) {
+            return number(*r, "claimed_at") + options_.report_lease.count();
+        }
+        const std::string state = payment_detail::string_at(job, "state");
+        if (state == "taking" || state == "returning") return number(job, "next_at");
+        return std::nullopt;
+    }
+
+    static std::int64_t number(const nlohmann::json& doc, const char* key) {
+        const auto it = doc.find(key);
+        return it != doc.end() && it->is_number_integer() ? it->get<std::int64_t>() : 0;
+    }
+
+    std::string next_reference(Transaction& tx) const {
+        std::int64_t n = 1;
+        if (std::optional<nlohmann::json> seq = tx.get("cash_meta", "sequence")) {
+            const auto it = seq->find("next");
+            if (it != seq->end() && it->is_number_integer()) n = it->get<std::int64_t>();
+        }
+        tx.put("cash_meta", "sequence", nlohmann::json{{"next", n + 1}});
+        char digits[24];
+        std::snprintf(digits, sizeof digits, "%06lld", static_cast<long long>(n));
+        return options_.reference_prefix + digits;
+    }
+
+    /// One look at job `id` at `now` (in its own transaction): makes the step that is due, or
+    /// takes over a report whose claim ran out. Returns the job when this process must hand
+    /// over its report.
+    std::optional<nlohmann::json> advance(const std::string& id, std::int64_t now) {
+        return store_.with([&](Transaction& tx) -> std::optional<nlohmann::json> {
+            auto job = tx.get(table, id);
+            if (!job) {
+                tx.erase(due_table, id);
+                return std::nullopt;
+            }
+            nlohmann::json& j = *job;
+            if (const auto r = j.find("report"); r != j.end() && r->is_object()) {
+                // A report not yet acknowledged comes before the next step (the POS hears
+                // of the insertions in order).
+                if (number(*r, "claimed_at") + options_.report_lease.count() > now) {
+                    return std::nullopt;
+                }
+                (*r)["claimed_at"] = now;
+                save(tx, j);
+                return j;
+            }
+            const std::string state = payment_detail::string_at(j, "state");
+            if ((state != "taking" && state != "returning") || number(j, "next_at") > now) {
+                return std::nullopt;
+            }
+            const std::int64_t seq = number(j, "seq") + 1;
+            j["seq"] = seq;
+            if (state == "taking") {
+                nlohmann::json& parts = j["plan"];
+                mw::Decimal inserted = decimal_of(j, "inserted");
+                if (parts.is_array() && !parts.empty()) {
+                    inserted += mw::Decimal::parse(parts.front().get<std::string>())
+                                    .value_or(mw::Decimal());
+                    parts.erase(parts.begin());
+                }
+                j["inserted"] = decimal_text(inserted);
+                if (!parts.is_array() || parts.empty()) {
+                    j["state"] = "paid";
+                    j["change"] = decimal_text(inserted - decimal_of(j, "amount"));
+                    j["report"] = {{"kind", "paid"}, {"seq", seq}, {"claimed_at", now}};
+                } else {
+                    j["next_at"] = now + options_.step_interval.count();
+                    j["report"] = {{"kind", "inserted"}, {"seq", seq}, {"claimed_at", now}};
+                }
+            } else {
+                j["state"] = "returned";
+                j["returned"] = j["inserted"];
+                j["report"] = {{"kind", "returned"}, {"seq", seq}, {"claimed_at", now}};
+            }
+            save(tx, j);
+            return j;
+        });
+    }
+
+    /// Marks the report `seq` of job `id` as handed over.
+    void acknowledge(const std::string& id, std::int64_t seq) {
+        store_.with([&](Transaction& tx) {
+            auto job = tx.get(table, id);
+            if (!job) return;
+            const auto r = job->find("report");
+            if (r == job->end() || !r->is_object() || number(*r, "seq") != seq) return;
+            job->erase("report");
+            save(tx, *job);
+        });
+    }
+
+    /// One pass over the due jobs; returns when the next one is due (Unix ms).
+    std::int64_t pass() {
+        const std::int64_t now = clock();
+        const auto due = store_.with([](Transaction& tx) { return tx.list(due_table); });
+        // Idle, the machine waits for a notification; it looks on its own only now and then,
+        // for jobs of another process on a store that does not notify across processes.
+        std::int64_t next = now + options_.recheck.count() * (due.empty() ? 10 : 1);
+        for (const auto& [id, entry] : due) {
+            const std::int64_t at = number(entry, "at");
+            if (at > now) {
+                next = std::min(next, at);
+                continue;
+            }
+            if (std::optional<nlohmann::json> job = advance(id, now)) {
+                report_(*job);
+                acknowledge(id, number((*job)["report"], "seq"));
+                next = now; // look again at once: the job's next step may be due
+            } else {
+                // Another process made the step first: its save moved the entry.
+                next = std::min(next, now + 20);
+            }
+        }
+        return next;
+    }
+
+    void run() {
+        for (;;) {
+            {
+                std::lock_guard<std::mutex> lock(shared_->mutex);
+                if (shared_->stop) return;
+                shared_->woken = false;
+            }
+            std::int64_t next = clock() + options_.recheck.count();
+            try {
+                next = pass();
+            } catch (...) { // a storage failure: look again at the next recheck
+            }
+            std::unique_lock<std::mutex> lock(shared_->mutex);
+            const std::int64_t wait = next - clock();
+            if (wait > 0) {
+                shared_->wake.wait_for(lock, std::chrono::milliseconds(wait),
+                                       [&] { return shared_->stop || shared_->woken; });
+            }
+        }
+    }
+
+    Store& store_;
     CashMachineOptions options_;
-    InsertedFn inserted_;
-    ReturnedFn returned_;
-    std::mutex mutex_;
-    std::map<std::string, Job, std::less<>> jobs_;
-    std::uint64_t generation_ = 0;
-    payment_detail::Scheduler scheduler_; // last: its thread stops before the rest is destroyed
+    ReportFn report_;
+    std::shared_ptr<Shared> shared_;
+    mplus::webhooks::state::Listener listener_;
+    std::thread thread_;
 };
 
-/// The cash machine flow: startExternalPayment starts the machine, pollExternalPayment is a
-/// long poll answered whenever cash comes in, requestCancel stops the machine and returns the
-/// cash, cancelExternalPayment records the payment as abandoned.
+/// The cash machine flow on the SDK's external-payment helper: the POS's four events go to
+/// `state::ExternalPayments` (table `cash_payments`), which answers every request from the
+/// store, holds polls without a thread of their own and settles the cancel/confirm race
+/// once; the simulated machine (table `cash_machine`) reports cash in as progress, a full
+/// amount as the confirmation (with the reference, the change and a receipt text), and
+/// returns the cash of a payment cancelled first.
 ///
-/// Every payment lives in the store's table `cash_payments`, keyed by externalPaymentId:
-/// `amount`, `inserted`, `status` (`started`, `returning`, `paid`, `cancelled`, `abandoned`),
-/// `reference`, `change`, `returned`, timestamps. The machine writes each insertion there
-/// before the POS hears of it, so what the POS was told is always in the store.
+/// Every process on the store can answer any request of any payment, and every process runs
+/// the machine: a poll or a re-send may land on another instance than the start, and a
+/// payment goes on when the instance that started it dies (its held poll is lost with it; the
+/// POS repeats the poll, and another instance answers).
 ///
-/// A forced cancel (cancelExternalPayment) stops the machine and records `abandoned` with
-/// `abandoned_from` (the status it ended): cash of an unfinished payment goes back to the
-/// customer (`returned`); a payment the machine had already completed, which the till never
-/// registered, gets `refund_due` for the staff.
+/// - startExternalPayment starts the machine once per externalPaymentId; a repeat answers
+///   where the payment stands.
+/// - pollExternalPayment is answered at once with news or the outcome, else held until the
+///   machine reports or `long_poll` ends.
+/// - requestCancelExternalPayment cancels a payment not yet paid (the cash inserted goes
+///   back); after the confirmation it answers "too late".
+/// - cancelExternalPayment cancels an open payment (the cash goes back) or marks a paid one
+///   `refund_due` (the POS never registered it).
 ///
-/// Restart: a new flow on the same store picks up every unfinished payment. A `started`
-/// payment resumes: the cash recorded as inserted counts and the machine takes only the rest
-/// (one `step_interval` after the restart); a `returning` payment gives its cash back again and
-/// ends cancelled; an `abandoned` one whose cash was not yet returned returns it. The POS's
-/// polls, which it repeats until it gets an answer, then see the same payment with the same
-/// amounts: nothing is taken twice, nothing is forgotten. The first poll after a restart is
-/// answered at once with the status (the POS may have missed the last one).
-///
-/// Thread-safe: on_event may be called from any number of dispatcher threads; it never blocks
-/// for the long poll (the Responder is kept and answered from the machine's or the timer's
-/// thread). Destroy the flow only after the server stops calling it; held polls are then
-/// answered with the status so the POS asks again (the next middleware answers it).
+/// Thread-safe; the reply to a held poll comes from the helper's hold thread. Destroy the flow
+/// only after the server stops calling it: the polls it still holds are then answered with
+/// where their payment stands.
 class CashMachineFlow : public PaymentFlow {
 public:
-    /// The flow with its store and clock in `env`; throws std::invalid_argument when an option
-    /// is out of range (steps < 1, tender_unit <= 0, long_poll not within 0..55 s).
+    /// The flow with its store in `env`; throws std::invalid_argument when an option is out
+    /// of range (steps < 1, tender_unit <= 0, long_poll not within 0..55 s).
     explicit CashMachineFlow(const FlowEnv& env, CashMachineOptions options = {})
         : env_(env), options_(check(std::move(options))),
-          machine_(
-              options_,
-              [this](const std::string& id, mw::Decimal inserted) { on_inserted(id, inserted); },
-              [this](const std::string& id, mw::Decimal returned) { on_returned(id, returned); }) {
-        resume();
-    }
+          payments_(env.store, payment_options(options_)),
+          machine_(env.store, options_, [this](const nlohmann::json& job) { on_report(job); }) {}
     CashMachineFlow(const CashMachineFlow&) = delete;
     CashMachineFlow& operator=(const CashMachineFlow&) = delete;
-    ~CashMachineFlow() override {
-        machine_.shutdown();
-        timer_.stop();
-        std::map<std::string, Held> held;
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            held.swap(held_);
-        }
-        for (auto& [id, h] : held) {
-            std::optional<nlohmann::json> doc = load_or_null(id);
-            mw::Reply r =
-                doc ? status_reply(*doc, h.polling) : payment_detail::payment_reply(id, h.polling);
-            h.responder.reply(std::move(r));
-        }
-    }
+    ~CashMachineFlow() override { machine_.shutdown(); }
 
     /// `CASH_MACHINE`.
     std::string_view method() const override { return "CASH_MACHINE"; }
@@ -257,19 +421,23 @@ public:
         }
     }
 
-    /// The store table of the payments.
+    /// Cancels the payments that did not change for `hold_ttl` and returns their cash;
+    /// returns how many.
+    std::size_t expire() override {
+        const std::vector<std::string> ids = payments_.expire();
+        for (const auto& id : ids) machine_.stop(id);
+        return ids.size();
+    }
+
+    /// The polls held now.
+    std::size_t held_polls() const { return payments_.held_polls(); }
+
+    /// The store table of the payments (ExternalPayments' documents).
     static constexpr std::string_view table = "cash_payments";
 
 private:
     using Decimal = mw::Decimal;
     using json = nlohmann::json;
-
-    /// A poll held until cash comes in, the outcome is known, or the deadline.
-    struct Held {
-        mw::Responder responder;
-        std::uint64_t token = 0;
-        bool polling = false;
-    };
 
     static CashMachineOptions check(CashMachineOptions o) {
         if (o.steps < 1) throw std::invalid_argument("CashMachineOptions: steps must be >= 1");
@@ -280,395 +448,139 @@ private:
             throw std::invalid_argument(
                 "CashMachineOptions: long_poll must be within 0..55 s (the POS re-sends at 60 s)");
         }
+        if (o.recheck.count() <= 0 || o.report_lease.count() <= 0 || o.hold_ttl.count() <= 0) {
+            throw std::invalid_argument(
+                "CashMachineOptions: recheck, report_lease and hold_ttl must be positive");
+        }
         return o;
     }
+
+    static mplus::webhooks::state::ExternalPaymentOptions
+    payment_options(const CashMachineOptions& o) {
+        mplus::webhooks::state::ExternalPaymentOptions p;
+        p.table = std::string(table);
+        p.poll_budget = o.long_poll;
+        p.recheck = o.recheck;
+        p.hold_ttl = o.hold_ttl;
+        p.waiting_message = waiting;
+        p.too_late_message = "Too late to cancel: the cash has been paid";
+        p.cancelled_message = "Cash payment cancelled";
+        p.unknown_message = "Unknown cash machine payment";
+        p.expired_message = "Cash payment expired";
+        return p;
+    }
+
+    /// The message of a poll answered before the first insertion; replaced by what to insert.
+    static constexpr const char* waiting = "Waiting for the cash machine";
 
     // ---- the four events ------------------------------------------------------------------
 
     void start(const mw::ExternalPaymentRequest& request, mw::Responder responder) {
         const std::string& id = request.external_payment.external_payment_id;
-        const bool polling = request.event.polling();
         const Decimal amount = request.external_payment.amount;
         if (amount <= Decimal()) {
             responder.reply(payment_detail::cancelled_reply(
-                id, polling, "The cash machine only takes payments, not " + money_text(amount)));
+                id, request.event.polling(),
+                "The cash machine only takes payments, not " + money_text(amount)));
             return;
         }
-        mw::Reply reply;
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            bool created = false;
-            const json doc = env_.store.with([&](Transaction& tx) {
-                if (std::optional<json> existing = tx.get(table, id)) return *existing;
-                created = true;
-                json d = {{"id", id},
-                          {"method", request.external_payment.method},
-                          {"amount", decimal_text(amount)},
-                          {"inserted", "0"},
-                          {"status", "started"},
-                          {"reference", next_reference(tx)},
-                          {"started_at", env_.now_millis()}};
-                if (request.session) d["session_id"] = request.session->session_id;
-                tx.put(table, id, d);
-                return d;
-            });
-            if (created) {
-                reported_[id] = Decimal();
-                machine_.take(id, amount, Decimal(), options_.start_delay);
-            }
-            // A repeated start (the POS retried) answers with where the payment stands.
-            const std::string status = payment_detail::string_at(doc, "status");
-            if (status == "started" || status == "returning") {
-                reply = payment_detail::payment_reply(id, polling);
-                reply.external_payment->started = true;
-                reply.external_payment->message = status_text(doc);
-            } else {
-                reply = outcome_reply(doc, polling);
-            }
+        mplus::webhooks::state::ExternalPayments::Started started = payments_.start(request);
+        mw::Reply reply = std::move(started.reply);
+        const mw::ExternalPaymentReply& ep = *reply.external_payment;
+        if (!ep.confirmed.value_or(false) && !ep.cancelled.value_or(false)) {
+            // Also on a repeated start: an instance that died between the payment and the
+            // machine's job left no job, and this one starts it.
+            machine_.take(id, amount);
         }
-        responder.reply(std::move(reply));
+        responder.reply(dress(std::move(reply), amount));
     }
 
     void poll(const mw::ExternalPaymentRequest& request, mw::Responder responder) {
-        const std::string& id = request.external_payment.external_payment_id;
-        const bool polling = request.event.polling();
-        std::optional<mw::Reply> now;
-        std::optional<Held> replaced;
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            const std::optional<json> doc = load(id);
-            if (!doc) {
-                now = payment_detail::cancelled_reply(id, polling,
-                                                      "Unknown cash machine payment " + id);
-            } else if (is_final(*doc)) {
-                now = outcome_reply(*doc, polling);
-            } else {
-                const Decimal inserted = decimal_of(*doc, "inserted");
-                const auto seen = reported_.find(id);
-                const bool news = payment_detail::string_at(*doc, "status") == "started" &&
-                                  (seen == reported_.end() || seen->second != inserted);
-                if (news) {
-                    reported_[id] = inserted;
-                    now = status_reply(*doc, polling);
-                } else {
-                    // Hold it. A second poll for the same payment (the POS gave up on the
-                    // first connection) takes the place of the first.
-                    const auto old = held_.find(id);
-                    if (old != held_.end()) {
-                        replaced = std::move(old->second);
-                        held_.erase(old);
-                    }
-                    const std::uint64_t token = ++tokens_;
-                    held_.emplace(id, Held{std::move(responder), token, polling});
-                    timer_.after(options_.long_poll, [this, id, token] { on_deadline(id, token); });
-                    if (replaced) now = status_reply(*doc, replaced->polling);
-                }
-            }
-        }
-        if (replaced) {
-            replaced->responder.reply(std::move(*now));
-        } else if (now) {
-            responder.reply(std::move(*now));
-        }
+        const Decimal amount = request.external_payment.amount;
+        payments_.poll_async(request, [this, amount, responder](mw::Reply r) mutable {
+            responder.reply(dress(std::move(r), amount));
+        });
     }
 
     void request_cancel(const mw::ExternalPaymentRequest& request, mw::Responder responder) {
-        const std::string& id = request.external_payment.external_payment_id;
-        const bool polling = request.event.polling();
-        mw::Reply reply;
-        std::vector<std::pair<Held, mw::Reply>> answers;
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            std::optional<json> doc = load(id);
-            if (!doc) {
-                reply = payment_detail::cancelled_reply(id, polling, "Cash payment cancelled");
-            } else {
-                const std::string status = payment_detail::string_at(*doc, "status");
-                if (status == "started") {
-                    doc = stop_machine(id, *doc, "returning", answers);
-                }
-                const std::string now_status = payment_detail::string_at(*doc, "status");
-                if (now_status == "paid") {
-                    reply = payment_detail::payment_reply(id, polling);
-                    reply.external_payment->message =
-                        "Too late to cancel: " + money_text(decimal_of(*doc, "amount")) +
-                        " has been paid";
-                } else if (now_status == "returning") {
-                    reply = payment_detail::payment_reply(id, polling);
-                    reply.external_payment->message = status_text(*doc);
-                } else {
-                    reply = outcome_reply(*doc, polling);
-                }
+        mw::Reply reply = payments_.request_cancel(request);
+        if (reply.external_payment && reply.external_payment->cancelled.value_or(false)) {
+            const auto job = machine_.stop(request.external_payment.external_payment_id);
+            if (job && payment_detail::string_at(*job, "state") == "returning") {
+                reply.external_payment->message = "Cash payment cancelled; returning " +
+                                                  money_text(decimal_of(*job, "inserted")) +
+                                                  " to the customer";
             }
         }
-        for (auto& [held, r] : answers) held.responder.reply(std::move(r));
-        responder.reply(std::move(reply));
+        responder.reply(dress(std::move(reply), request.external_payment.amount));
     }
 
     void force_cancel(const mw::ExternalPaymentRequest& request, mw::Responder responder) {
+        mw::Reply reply = payments_.abandon(request);
         const std::string& id = request.external_payment.external_payment_id;
-        const bool polling = request.event.polling();
-        std::vector<std::pair<Held, mw::Reply>> answers;
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            if (std::optional<json> doc = load(id)) {
-                if (payment_detail::string_at(*doc, "status") == "started") {
-                    doc = stop_machine(id, *doc, "abandoned", answers);
-                }
-                const std::string status = payment_detail::string_at(*doc, "status");
-                if (status == "returning" || status == "paid") {
-                    // The POS has forgotten the payment: a return goes on; a paid payment
-                    // was never registered at the till and must be refunded by hand.
-                    json d = *doc;
-                    d["status"] = "abandoned";
-                    d["abandoned_from"] = status;
-                    if (status == "paid") d["refund_due"] = d["amount"];
-                    d["updated_at"] = env_.now_millis();
-                    save(id, d);
-                    machine_.forget(id);
-                }
-                drop_held(id, answers);
+        const auto state = payments_.find(id);
+        if (state && state->status == "cancelled") machine_.stop(id);
+        responder.reply(std::move(reply));
+    }
+
+    // ---- the machine's reports ------------------------------------------------------------
+
+    void on_report(const json& job) {
+        const std::string id = payment_detail::string_at(job, "id");
+        const std::string kind =
+            payment_detail::string_at(job.value("report", json::object()), "kind");
+        const Decimal amount = decimal_of(job, "amount");
+        const Decimal inserted = decimal_of(job, "inserted");
+        if (kind == "inserted") {
+            // False: the payment was cancelled meanwhile; the cash goes back.
+            if (!payments_.progress(id, "Inserted " + money_text(inserted) + " of " +
+                                            money_text(amount))) {
+                machine_.stop(id);
             }
-            reported_.erase(id);
+        } else if (kind == "paid") {
+            mplus::webhooks::state::Confirmation c;
+            c.final_amount = amount;
+            c.external_transaction_reference = payment_detail::string_at(job, "reference");
+            mw::ReceiptText t;
+            t.text = "Cash machine " + c.external_transaction_reference +
+                     "\nAmount: " + money_text(amount) + "\nPaid: " + money_text(inserted) +
+                     "\nChange: " + money_text(decimal_of(job, "change"));
+            c.receipt_texts.push_back(std::move(t));
+            // False: the cancel came first; the machine gives all of it back.
+            if (!payments_.confirm(id, c)) machine_.stop(id);
         }
-        for (auto& [held, r] : answers) held.responder.reply(std::move(r));
-        // A courtesy call: the POS has moved on whatever we answer.
-        responder.reply(payment_detail::cancelled_reply(id, polling, "Cash payment abandoned"));
+        // `returned`: the payment was cancelled before; the job records the cash given back.
     }
 
-    // ---- the machine's and the timer's reports --------------------------------------------
-
-    void on_inserted(const std::string& id, Decimal inserted) {
-        std::optional<std::pair<Held, mw::Reply>> answer;
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            std::optional<json> doc = load(id);
-            // A report that arrives after a cancel is already counted in what stop() found.
-            if (!doc || payment_detail::string_at(*doc, "status") != "started") return;
-            if (inserted <= decimal_of(*doc, "inserted")) return;
-            json d = record_inserted(id, *doc, inserted);
-            const auto h = held_.find(id);
-            if (h != held_.end()) {
-                if (is_final(d)) {
-                    answer.emplace(std::move(h->second), outcome_reply(d, h->second.polling));
-                } else {
-                    reported_[id] = inserted;
-                    answer.emplace(std::move(h->second), status_reply(d, h->second.polling));
-                }
-                held_.erase(h);
-            }
-        }
-        if (answer) answer->first.responder.reply(std::move(answer->second));
-    }
-
-    void on_returned(const std::string& id, Decimal returned) {
-        std::optional<std::pair<Held, mw::Reply>> answer;
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            std::optional<json> doc = load(id);
-            if (!doc) return;
-            json d = *doc;
-            const std::string status = payment_detail::string_at(d, "status");
-            if (status == "returning") d["status"] = "cancelled";
-            if (status != "returning" && status != "abandoned") return;
-            d["returned"] = decimal_text(returned);
-            d["updated_at"] = env_.now_millis();
-            save(id, d);
-            machine_.forget(id);
-            const auto h = held_.find(id);
-            if (h != held_.end()) {
-                answer.emplace(std::move(h->second), outcome_reply(d, h->second.polling));
-                held_.erase(h);
-            }
-            if (is_final(d)) reported_.erase(id);
-        }
-        if (answer) answer->first.responder.reply(std::move(answer->second));
-    }
-
-    void on_deadline(const std::string& id, std::uint64_t token) {
-        std::optional<std::pair<Held, mw::Reply>> answer;
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            const auto h = held_.find(id);
-            if (h == held_.end() || h->second.token != token) return; // answered already
-            const std::optional<json> doc = load(id);
-            mw::Reply r = doc ? status_reply(*doc, h->second.polling)
-                              : payment_detail::payment_reply(id, h->second.polling);
-            answer.emplace(std::move(h->second), std::move(r));
-            held_.erase(h);
-        }
-        answer->first.responder.reply(std::move(answer->second));
-    }
-
-    // ---- state ----------------------------------------------------------------------------
-
-    /// Stops the machine for a `started` payment (mutex_ held) and records what follows: paid
-    /// when it had already taken everything, cancelled when it held no cash, else `then` with
-    /// the cash going back to the customer. Held polls to answer go to `answers`.
-    json stop_machine(const std::string& id, const json& doc, const char* then,
-                      std::vector<std::pair<Held, mw::Reply>>& answers) {
-        const std::optional<SimulatedCashMachine::Stopped> s = machine_.stop(id);
-        Decimal inserted = decimal_of(doc, "inserted");
-        if (s && s->inserted > inserted) inserted = s->inserted;
-        json d = doc;
-        if (s && s->complete) {
-            d = record_inserted(id, doc, inserted); // the insertion report is still on its way
-        } else {
-            const bool abandoning = std::string_view(then) == "abandoned";
-            d["inserted"] = decimal_text(inserted);
-            if (abandoning) d["abandoned_from"] = "started";
-            if (inserted > Decimal()) {
-                d["status"] = then;
-                machine_.give_back(id, inserted);
-            } else {
-                d["status"] = abandoning ? "abandoned" : "cancelled";
-                machine_.forget(id);
-            }
-            d["updated_at"] = env_.now_millis();
-            save(id, d);
-        }
-        const auto h = held_.find(id);
-        if (h != held_.end()) {
-            mw::Reply r = is_final(d) ? outcome_reply(d, h->second.polling)
-                                      : status_reply(d, h->second.polling);
-            answers.emplace_back(std::move(h->second), std::move(r));
-            held_.erase(h);
-        }
-        return d;
-    }
-
-    /// Records `inserted` for a started payment; paid (with the change) once it covers the
-    /// amount. Returns the new document.
-    json record_inserted(const std::string& id, const json& doc, Decimal inserted) {
-        json d = doc;
-        d["inserted"] = decimal_text(inserted);
-        const Decimal amount = decimal_of(d, "amount");
-        if (inserted >= amount) {
-            d["status"] = "paid";
-            d["change"] = decimal_text(inserted - amount);
-            machine_.forget(id);
-            reported_.erase(id);
-        }
-        d["updated_at"] = env_.now_millis();
-        save(id, d);
-        return d;
-    }
-
-    /// Answers a poll still held for `id` (mutex_ held): the payment was abandoned.
-    void drop_held(const std::string& id, std::vector<std::pair<Held, mw::Reply>>& answers) {
-        const auto h = held_.find(id);
-        if (h == held_.end()) return;
-        answers.emplace_back(
-            std::move(h->second),
-            payment_detail::cancelled_reply(id, h->second.polling, "Cash payment abandoned"));
-        held_.erase(h);
-    }
-
-    /// Picks up the unfinished payments of an earlier run (see the class comment).
-    void resume() {
-        const auto docs = env_.store.with([](Transaction& tx) { return tx.list(table); });
-        std::lock_guard<std::mutex> lock(mutex_);
-        for (const auto& [id, doc] : docs) {
-            const std::string status = payment_detail::string_at(doc, "status");
-            const Decimal inserted = decimal_of(doc, "inserted");
-            if (status == "started") {
-                machine_.take(id, decimal_of(doc, "amount"), inserted, options_.step_interval);
-            } else if ((status == "returning" || status == "abandoned") && inserted > Decimal() &&
-                       doc.find("returned") == doc.end() &&
-                       payment_detail::string_at(doc, "abandoned_from") != "paid") {
-                machine_.give_back(id, inserted);
-            }
-        }
-    }
-
-    std::optional<json> load(const std::string& id) {
-        return env_.store.with([&](Transaction& tx) { return tx.get(table, id); });
-    }
-    std::optional<json> load_or_null(const std::string& id) {
+    /// The demo's texts on an answer of the helper: what to insert before the first cash, and
+    /// the cash paid and the change with the confirmation. Never throws (it answers polls on
+    /// the helper's thread).
+    mw::Reply dress(mw::Reply r, Decimal amount) noexcept {
+        if (!r.external_payment) return r;
+        mw::ExternalPaymentReply& ep = *r.external_payment;
         try {
-            return load(id);
-        } catch (const StoreError&) {
-            return std::nullopt;
+            if (ep.confirmed.value_or(false)) {
+                // The store, not machine_: the helper answers its last polls after the machine
+                // is gone.
+                const auto job = env_.store.with([&](Transaction& tx) {
+                    return tx.get(SimulatedCashMachine::table, ep.external_payment_id);
+                });
+                if (job) {
+                    ep.message = "Paid " + money_text(decimal_of(*job, "inserted")) + ", change " +
+                                 money_text(decimal_of(*job, "change"));
+                }
+            } else if (!ep.cancelled.value_or(false) && (!ep.message || *ep.message == waiting)) {
+                ep.message = "Insert " + money_text(amount) + " into the cash machine";
+            }
+        } catch (...) { // the store failed: the answer goes without the text
         }
-    }
-    void save(const std::string& id, const json& doc) {
-        env_.store.with([&](Transaction& tx) { tx.put(table, id, doc); });
-    }
-
-    std::string next_reference(Transaction& tx) const {
-        std::int64_t n = 1;
-        if (std::optional<json> seq = tx.get("cash_meta", "sequence")) {
-            const auto it = seq->find("next");
-            if (it != seq->end() && it->is_number_integer()) n = it->get<std::int64_t>();
-        }
-        tx.put("cash_meta", "sequence", json{{"next", n + 1}});
-        char digits[24];
-        std::snprintf(digits, sizeof digits, "%06lld", static_cast<long long>(n));
-        return options_.reference_prefix + digits;
-    }
-
-    static bool is_final(const json& doc) {
-        const std::string s = payment_detail::string_at(doc, "status");
-        return s == "paid" || s == "cancelled" || s == "abandoned";
-    }
-
-    /// The status line the cashier sees while the payment runs.
-    static std::string status_text(const json& doc) {
-        const Decimal amount = decimal_of(doc, "amount");
-        const Decimal inserted = decimal_of(doc, "inserted");
-        if (payment_detail::string_at(doc, "status") == "returning") {
-            return "Returning " + money_text(inserted) + " to the customer";
-        }
-        if (inserted <= Decimal()) {
-            return "Insert " + money_text(amount) + " into the cash machine";
-        }
-        return "Inserted " + money_text(inserted) + " of " + money_text(amount);
-    }
-
-    /// A not-final answer: the status, and the POS polls again.
-    static mw::Reply status_reply(const json& doc, bool polling) {
-        if (is_final(doc)) return outcome_reply(doc, polling);
-        mw::Reply r = payment_detail::payment_reply(payment_detail::string_at(doc, "id"), polling);
-        r.external_payment->message = status_text(doc);
-        return r;
-    }
-
-    /// The final answer of a paid, cancelled or abandoned payment.
-    static mw::Reply outcome_reply(const json& doc, bool polling) {
-        const std::string id = payment_detail::string_at(doc, "id");
-        const std::string status = payment_detail::string_at(doc, "status");
-        if (status != "paid") {
-            const Decimal returned = decimal_of(doc, "returned");
-            std::string text =
-                status == "abandoned" ? "Cash payment abandoned" : "Cash payment cancelled";
-            if (returned > Decimal()) text += "; " + money_text(returned) + " returned";
-            return payment_detail::cancelled_reply(id, polling, std::move(text));
-        }
-        const Decimal amount = decimal_of(doc, "amount");
-        const Decimal inserted = decimal_of(doc, "inserted");
-        const Decimal change = decimal_of(doc, "change");
-        mw::Reply r = payment_detail::payment_reply(id, polling);
-        mw::ExternalPaymentReply& e = *r.external_payment;
-        e.confirmed = true;
-        e.final_amount = amount;
-        e.external_transaction_reference = payment_detail::string_at(doc, "reference");
-        e.message = "Paid " + money_text(inserted) + ", change " + money_text(change);
-        mw::ReceiptText t;
-        t.text = "Cash machine " + payment_detail::string_at(doc, "reference") +
-                 "\nAmount: " + money_text(amount) + "\nPaid: " + money_text(inserted) +
-                 "\nChange: " + money_text(change);
-        e.receipt_texts.push_back(std::move(t));
         return r;
     }
 
     FlowEnv env_;
     CashMachineOptions options_;
-    std::mutex mutex_; // one payment step at a time: store, machine and held polls agree
-    std::map<std::string, Held> held_;
-    std::map<std::string, Decimal> reported_; // the inserted amount each POS was last told
-    std::uint64_t tokens_ = 0;
-    payment_detail::Scheduler timer_; // poll deadlines
-    SimulatedCashMachine machine_;    // last: stopped first, its reports use everything above
+    mplus::webhooks::state::ExternalPayments payments_;
+    SimulatedCashMachine machine_; // last: stopped first, its reports use the payments
 };
 
 } // namespace mplus_demo

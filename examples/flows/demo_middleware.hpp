@@ -23,9 +23,14 @@
 #include <mplus/webhooks/replies.hpp>
 #include <mplus/webhooks/requests.hpp>
 
+#include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -41,6 +46,12 @@ struct DemoConfig {
 #ifdef MPLUS_DEMO_HAS_RESERVATION
     std::vector<SeedReservation> reservations = default_reservations();
 #endif
+    /// When set, how long seats, vouchers and cash payments of a sale that never ends (a till
+    /// that crashed) stay held, for every flow (else each flow's own setting).
+    std::optional<std::chrono::milliseconds> hold_ttl;
+    /// How often what is held past its time is released (0: never, e.g. tests that call the
+    /// flows' expire() themselves). Expired holds count as free at once anyway.
+    std::chrono::milliseconds expire_every{std::chrono::seconds(30)};
 };
 
 /// The four flows on one dispatcher. Session events go to every session flow in turn, each
@@ -53,6 +64,13 @@ class DemoMiddleware {
 public:
     /// The demo's flows over `env` (store, clock), each seeding the store on first start.
     explicit DemoMiddleware(FlowEnv env, DemoConfig config = {}) : env_(std::move(env)) {
+        if (config.hold_ttl) {
+            config.ticketing.hold_ttl = *config.hold_ttl;
+            config.loyalty.hold_ttl = *config.hold_ttl;
+#ifdef MPLUS_DEMO_HAS_CASH_MACHINE
+            config.cash_machine.hold_ttl = *config.hold_ttl;
+#endif
+        }
         session_flows_.push_back(std::make_unique<TicketingFlow>(env_, config.ticketing));
         session_flows_.push_back(std::make_unique<LoyaltyFlow>(env_, config.loyalty));
 #ifdef MPLUS_DEMO_HAS_CASH_MACHINE
@@ -61,16 +79,40 @@ public:
 #ifdef MPLUS_DEMO_HAS_RESERVATION
         payment_flows_.push_back(std::make_unique<ReservationFlow>(env_, config.reservations));
 #endif
+        if (config.expire_every.count() > 0) {
+            const std::chrono::milliseconds every = config.expire_every;
+            expirer_ = std::thread([this, every] { expire_loop(every); });
+        }
     }
     DemoMiddleware(const DemoMiddleware&) = delete;
     DemoMiddleware& operator=(const DemoMiddleware&) = delete;
+    ~DemoMiddleware() {
+        {
+            std::lock_guard<std::mutex> lock(expire_mutex_);
+            stopping_ = true;
+        }
+        expire_wake_.notify_all();
+        if (expirer_.joinable()) expirer_.join();
+    }
+
+    /// Releases, in every flow, what sales that never ended hold past their time (seats,
+    /// vouchers, cash payments); returns how many. Runs every `expire_every` on its own.
+    std::size_t expire() {
+        std::lock_guard<std::mutex> lock(flows_mutex_);
+        std::size_t n = 0;
+        for (const auto& f : session_flows_) n += f->expire();
+        for (const auto& f : payment_flows_) n += f->expire();
+        return n;
+    }
 
     /// Adds a session flow after the built-in ones.
     void add(std::unique_ptr<SessionFlow> flow) {
+        std::lock_guard<std::mutex> lock(flows_mutex_);
         session_flows_.push_back(std::move(flow));
     }
     /// Adds (or, for a method already served, puts first) a payment flow.
     void add(std::unique_ptr<PaymentFlow> flow) {
+        std::lock_guard<std::mutex> lock(flows_mutex_);
         payment_flows_.insert(payment_flows_.begin(), std::move(flow));
     }
 
@@ -156,9 +198,26 @@ private:
         });
     }
 
+    void expire_loop(std::chrono::milliseconds every) {
+        std::unique_lock<std::mutex> lock(expire_mutex_);
+        while (!expire_wake_.wait_for(lock, every, [this] { return stopping_; })) {
+            lock.unlock();
+            try {
+                expire();
+            } catch (...) { // a storage failure: the next round tries again
+            }
+            lock.lock();
+        }
+    }
+
     FlowEnv env_;
     std::vector<std::unique_ptr<SessionFlow>> session_flows_;
     std::vector<std::unique_ptr<PaymentFlow>> payment_flows_;
+    std::mutex flows_mutex_; // add() against the expiring thread
+    std::mutex expire_mutex_;
+    std::condition_variable expire_wake_;
+    bool stopping_ = false;
+    std::thread expirer_; // last: joined in the destructor before the flows go
 };
 
 } // namespace mplus_demo

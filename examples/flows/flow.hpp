@@ -8,6 +8,7 @@
 #include <mplus/webhooks/replies.hpp>
 #include <mplus/webhooks/requests.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string_view>
@@ -45,6 +46,8 @@ public:
     virtual void on_complete_session(const mw::CompleteSessionRequest&, mw::Reply&) {}
     /// The sale was cancelled.
     virtual void on_cancel_session(const mw::SessionRequest&, mw::Reply&) {}
+    /// Releases what sales that never ended hold past their time; returns how many holds.
+    virtual std::size_t expire() { return 0; }
 };
 
 /// An external payment flow, chosen by the payment's `method` (`CASH_MACHINE`, `RESERVATION`).
@@ -57,6 +60,8 @@ public:
     /// (pollExternalPayment is a long poll).
     virtual void on_event(mw::EventKind event, const mw::ExternalPaymentRequest& request,
                           mw::Responder responder) = 0;
+    /// Ends payments that tills left open past their time; returns how many.
+    virtual std::size_t expire() { return 0; }
 };
 
 } // namespace mplus_demo

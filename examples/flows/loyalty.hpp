@@ -10,10 +10,12 @@
 #include <mplus/webhooks/decimal.hpp>
 #include <mplus/webhooks/replies.hpp>
 #include <mplus/webhooks/requests.hpp>
+#include <mplus/webhooks/state/holds.hpp>
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -33,22 +35,27 @@ struct LoyaltyConfig {
     /// What the store holds on first start: this card with one open voucher.
     std::string seed_card = "LOY0001";
     std::string seed_voucher = "VCH0001";
+    /// A voucher held by a sale that neither completes nor is cancelled (a till that crashed)
+    /// is free again this long after the sale last used it.
+    std::chrono::milliseconds hold_ttl{std::chrono::minutes(15)};
 };
 
 /// Loyalty vouchers (cards `LOY...`, vouchers `VCH...` by default).
 ///
 /// Store tables: `loyalty_accounts` (account id -> points; the id is the card code, or
 /// `REL<number>` for a relation without a card), `loyalty_relations` (relation number ->
-/// account id), `loyalty_vouchers` (code -> value, status `open`/`redeemed`, and while a sale
-/// uses it the session and line in `heldBy`), `loyalty_sessions` (sessionId -> the customer,
-/// and once completed the receipt footer, so that a repeated completeSession neither earns
-/// twice nor redeems twice), the indexes `loyalty_account_vouchers` and `loyalty_voucher_holds`
-/// (see put_voucher), `loyalty_meta` and the counter `voucher`.
+/// account id), `loyalty_vouchers` (code -> value, status `open`/`redeemed`),
+/// `voucher_holds` (the SDK's `state::Holds`: code -> the sale and line that use it, and the
+/// amount, expiring `hold_ttl` after the sale last used it, with `voucher_holds_by_session`),
+/// `loyalty_sessions` (sessionId -> the customer, and once completed the receipt footer, so
+/// that a repeated completeSession neither earns twice nor redeems twice), the index
+/// `loyalty_account_vouchers` (see put_voucher), `loyalty_meta` and the counter `voucher`.
 class LoyaltyFlow : public SessionFlow {
 public:
     /// A loyalty programme keeping its state in `env.store`; seeds it on first start.
     explicit LoyaltyFlow(FlowEnv env, LoyaltyConfig config = {})
-        : env_(std::move(env)), config_(std::move(config)) {
+        : env_(std::move(env)), config_(std::move(config)),
+          holds_(env_.store, hold_options(config_)) {
         env_.store.transact([&](Transaction& tx) {
             if (tx.get("loyalty_meta", "seeded")) return;
             tx.put("loyalty_accounts", config_.seed_card,
@@ -129,11 +136,10 @@ public:
                                 mw::Reply& reply) override {
         const std::string& line_id = request.remove_session_line.line.line_id;
         env_.store.transact([&](Transaction& tx) {
-            for (auto& [code, voucher] : vouchers_held_by(tx, request.session.session_id)) {
-                if (voucher["heldBy"].value("line", std::string()) != line_id) continue;
-                voucher.erase("heldBy");
-                put_voucher(tx, code, voucher);
-                reply.add_message("Voucher " + code + " is free again.");
+            for (const auto& h : holds_.of_session(tx, request.session.session_id)) {
+                if (h.data.value("line", std::string()) != line_id) continue;
+                holds_.release(tx, h.key);
+                reply.add_message("Voucher " + h.key + " is free again.");
             }
         });
     }
@@ -141,13 +147,17 @@ public:
     void on_cancel_session(const mw::SessionRequest& request, mw::Reply&) override {
         const std::string& session_id = request.session.session_id;
         env_.store.transact([&](Transaction& tx) {
-            for (auto& [code, voucher] : vouchers_held_by(tx, session_id)) {
-                voucher.erase("heldBy");
-                put_voucher(tx, code, voucher);
-            }
+            holds_.release_session(tx, session_id);
             tx.erase("loyalty_sessions", session_id);
         });
     }
+
+    /// Frees the vouchers of sales that stopped without completing or cancelling (after
+    /// `hold_ttl`); returns how many.
+    std::size_t expire() override { return holds_.expire().size(); }
+
+    /// The store table of the vouchers' holds (state::Holds).
+    static constexpr std::string_view holds_table = "voucher_holds";
 
     void on_complete_session(const mw::CompleteSessionRequest& request, mw::Reply& reply) override {
         const std::string& session_id = request.session.session_id;
@@ -161,18 +171,21 @@ public:
                 footer = session.value("footer", nlohmann::json::array());
                 return;
             }
-            for (auto& [code, voucher] : vouchers_held_by(tx, session_id)) {
-                const std::string line = voucher["heldBy"].value("line", std::string());
-                const mw::SessionLine* l = request.session.find_line(line);
-                voucher.erase("heldBy");
-                if (l != nullptr && l->external_discount &&
+            // Only live holds redeem: a voucher whose hold expired may be in another sale.
+            for (const auto& h : holds_.of_session(tx, session_id)) {
+                const std::string& code = h.key;
+                auto voucher = tx.get("loyalty_vouchers", code);
+                const mw::SessionLine* l =
+                    request.session.find_line(h.data.value("line", std::string()));
+                if (voucher && l != nullptr && l->external_discount &&
                     l->external_discount->discount_id.value_or("") == discount_id(code)) {
-                    voucher["status"] = "redeemed";
-                    voucher["redeemedIn"] = session_id;
-                    voucher["redeemedAt"] = now_text();
+                    (*voucher)["status"] = "redeemed";
+                    (*voucher)["redeemedIn"] = session_id;
+                    (*voucher)["redeemedAt"] = now_text();
+                    put_voucher(tx, code, *voucher);
                 }
-                put_voucher(tx, code, voucher);
             }
+            holds_.release_session(tx, session_id);
             std::string account = session.value("account", std::string());
             if (account.empty() && request.session.relation) {
                 const auto linked = tx.get(
@@ -231,33 +244,20 @@ private:
         return mw::format_timestamp(env_.now_millis(), env_.utc_offset_minutes);
     }
 
-    std::vector<std::pair<std::string, nlohmann::json>>
-    vouchers_held_by(Transaction& tx, const std::string& session_id) {
-        std::vector<std::pair<std::string, nlohmann::json>> out;
-        for (const auto& [key, entry] : tx.list_prefix(holds_index, session_id + ' ')) {
-            const std::string code = key.substr(session_id.size() + 1);
-            if (auto v = tx.get("loyalty_vouchers", code)) out.emplace_back(code, std::move(*v));
-        }
-        return out;
+    static mplus::webhooks::state::HoldOptions hold_options(const LoyaltyConfig& config) {
+        mplus::webhooks::state::HoldOptions o;
+        o.table = std::string(holds_table);
+        o.ttl = config.hold_ttl;
+        return o; // the real clock: hold times are compared across instances
     }
 
-    // Two indexes keep look-ups independent of how many vouchers were ever issued:
-    // `<account> <code>` for an account's vouchers, `<session> <code>` for the vouchers a
-    // sale holds. put_voucher() is the only writer of vouchers, so they never drift apart.
+    // The index `<account> <code>` keeps look-ups of an account's vouchers independent of
+    // how many vouchers were ever issued. put_voucher() is the only writer of vouchers, so
+    // the index never drifts apart; the vouchers a sale holds are the Holds of its session.
     static constexpr const char* account_index = "loyalty_account_vouchers";
-    static constexpr const char* holds_index = "loyalty_voucher_holds";
 
-    /// Stores voucher `code` and brings both indexes up to date, in the caller's transaction.
+    /// Stores voucher `code` and brings the index up to date, in the caller's transaction.
     static void put_voucher(Transaction& tx, const std::string& code, const nlohmann::json& doc) {
-        const auto holder = [](const nlohmann::json& v) {
-            const auto held = v.find("heldBy");
-            return held != v.end() ? held->value("session", std::string()) : std::string();
-        };
-        const std::string before =
-            holder(tx.get("loyalty_vouchers", code).value_or(nlohmann::json::object()));
-        const std::string after = holder(doc);
-        if (!before.empty() && before != after) tx.erase(holds_index, before + ' ' + code);
-        if (!after.empty()) tx.put(holds_index, after + ' ' + code, nlohmann::json::object());
         const std::string account = doc.value("account", std::string());
         if (!account.empty()) tx.put(account_index, account + ' ' + code, nlohmann::json::object());
         tx.put("loyalty_vouchers", code, doc);
@@ -287,7 +287,7 @@ private:
         for (const auto& [key, entry] : tx.list_prefix(account_index, account + ' ')) {
             const std::string code = key.substr(account.size() + 1);
             const auto v = tx.get("loyalty_vouchers", code);
-            if (v && v->value("status", std::string()) == "open" && !v->contains("heldBy")) {
+            if (v && v->value("status", std::string()) == "open" && !holds_.find(tx, code)) {
                 open.push_back(code);
             }
         }
@@ -360,15 +360,16 @@ private:
                               ": no discount.");
             return;
         }
-        if (const auto held = voucher->find("heldBy"); held != voucher->end()) {
-            if (held->value("session", std::string()) != session_id) {
+        if (const auto held = holds_.find(tx, code)) {
+            if (held->session_id != session_id) {
                 reply.add_message("Voucher " + code + " is in use in another sale: no discount.");
                 return;
             }
-            if (request.session.find_line(held->value("line", std::string())) != nullptr) {
+            const std::string line = held->data.value("line", std::string());
+            if (request.session.find_line(line) != nullptr) {
                 // A repeat of the request that applied it: the same change again.
-                discount_line(code, held->value("line", std::string()), decimal_of(*held, "amount"),
-                              reply);
+                holds_.hold(tx, code, session_id, held->data); // renewed: the sale goes on
+                discount_line(code, line, decimal_of(held->data, "amount"), reply);
                 return;
             }
         }
@@ -392,9 +393,12 @@ private:
             return;
         }
         const mw::Decimal value = std::min(decimal_of(*voucher, "value"), target_total);
-        (*voucher)["heldBy"] = nlohmann::json{
-            {"session", session_id}, {"line", target->line_id}, {"amount", decimal_text(value)}};
-        put_voucher(tx, code, *voucher);
+        if (!holds_.hold(
+                tx, code, session_id,
+                nlohmann::json{{"line", target->line_id}, {"amount", decimal_text(value)}})) {
+            reply.add_message("Voucher " + code + " is in use in another sale: no discount.");
+            return;
+        }
         discount_line(code, target->line_id, value, reply);
         reply.add_message("Voucher " + code + ": EUR " + money_text(value) + " off " +
                           target->text + ".");
@@ -414,6 +418,7 @@ private:
 
     FlowEnv env_;
     LoyaltyConfig config_;
+    mplus::webhooks::state::Holds holds_;
 };
 
 } // namespace mplus_demo

@@ -1,4 +1,4 @@
-// Small pieces the payment flows share: store strings, replies, a timer thread.
+// Small pieces the payment flows share: store strings and replies.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -10,14 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include <chrono>
-#include <condition_variable>
-#include <cstdint>
-#include <functional>
-#include <map>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <utility>
 
 namespace mplus_demo {
@@ -53,72 +46,6 @@ inline mw::Reply cancelled_reply(const std::string& id, bool polling, std::strin
     r.external_payment->message = std::move(message);
     return r;
 }
-
-/// One thread that runs functions at their time, in time order. Functions run without the
-/// scheduler's lock held, so they may schedule more work. What a function throws is dropped:
-/// one failed step must not stop every later one.
-class Scheduler {
-public:
-    Scheduler() {
-        thread_ = std::thread([this] { run(); });
-    }
-    Scheduler(const Scheduler&) = delete;
-    Scheduler& operator=(const Scheduler&) = delete;
-    ~Scheduler() { stop(); }
-
-    /// Runs `fn` on the scheduler's thread once `delay` has passed (nothing after stop()).
-    void after(std::chrono::milliseconds delay, std::function<void()> fn) {
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            if (stopping_) return;
-            queue_.emplace(std::chrono::steady_clock::now() + delay, std::move(fn));
-        }
-        wake_.notify_all();
-    }
-
-    /// Drops what is still queued and joins the thread: nothing runs after it returns. Never
-    /// call it from a scheduled function.
-    void stop() {
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            stopping_ = true;
-            queue_.clear();
-        }
-        wake_.notify_all();
-        if (thread_.joinable()) thread_.join();
-    }
-
-private:
-    void run() {
-        std::unique_lock<std::mutex> lock(mutex_);
-        while (!stopping_) {
-            if (queue_.empty()) {
-                wake_.wait(lock);
-                continue;
-            }
-            const auto first = queue_.begin();
-            if (std::chrono::steady_clock::now() < first->first) {
-                wake_.wait_until(lock, first->first);
-                continue;
-            }
-            std::function<void()> fn = std::move(first->second);
-            queue_.erase(first);
-            lock.unlock();
-            try {
-                fn();
-            } catch (...) { // a storage failure in one step; the next steps still run
-            }
-            fn = nullptr; // release what it captured before taking the lock again
-            lock.lock();
-        }
-    }
-
-    std::mutex mutex_;
-    std::condition_variable wake_;
-    bool stopping_ = false;
-    std::multimap<std::chrono::steady_clock::time_point, std::function<void()>> queue_;
-    std::thread thread_;
-};
 
 } // namespace payment_detail
 } // namespace mplus_demo

@@ -10,9 +10,11 @@
 #include <mplus/webhooks/decimal.hpp>
 #include <mplus/webhooks/replies.hpp>
 #include <mplus/webhooks/requests.hpp>
+#include <mplus/webhooks/state/holds.hpp>
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -31,19 +33,26 @@ struct TicketingConfig {
     int first_hour = 9; ///< the first slot starts at this hour
     int last_hour = 17; ///< the last slot ends at this hour
     int capacity = 20;  ///< seats per slot
+    /// Seats held by a sale that neither completes nor is cancelled (a till that crashed) are
+    /// free again this long after the sale's last line event.
+    std::chrono::milliseconds hold_ttl{std::chrono::minutes(15)};
 };
 
 /// Ticketing with time slots (articles 235 and 236 by default).
 ///
-/// Store tables: `ticket_holds` (`<sessionId> <lineId>` -> the seats a line holds),
-/// `ticket_slots` (`<date>T<hour>` -> seats sold), `tickets` (ticket id -> the ticket),
-/// `ticket_sessions` (sessionId -> the completed sale's footer, so a repeated completeSession
-/// prints the same tickets instead of selling them twice) and the counter `ticket`.
+/// Store tables: `ticket_holds` (the SDK's `state::Holds`: `<sessionId> <lineId>` -> the
+/// seats a line holds, owned by the session, expiring `hold_ttl` after its last renewal, with
+/// `ticket_holds_by_session`), `ticket_slot_holds` (`<date>T<hour> <sessionId> <lineId>`: the
+/// holds of a slot), `ticket_slots` (`<date>T<hour>` -> seats sold), `tickets` (ticket id ->
+/// the ticket), `ticket_sessions` (sessionId -> the completed sale's footer, so a repeated
+/// completeSession prints the same tickets instead of selling them twice) and the counter
+/// `ticket`. An expired hold counts as free at once; expire() removes it.
 class TicketingFlow : public SessionFlow {
 public:
     /// A ticket desk keeping its state in `env.store`.
     explicit TicketingFlow(FlowEnv env, TicketingConfig config = {})
-        : env_(std::move(env)), config_(std::move(config)) {}
+        : env_(std::move(env)), config_(std::move(config)),
+          holds_(env_.store, hold_options(config_)) {}
 
     std::string_view name() const override { return "ticketing"; }
 
@@ -74,13 +83,14 @@ public:
         const LocalTime now = local_time(env_.now_millis(), env_.utc_offset_minutes);
 
         env_.store.transact([&](Transaction& tx) {
+            holds_.renew_session(tx, session_id); // the sale goes on: its seats stay held
             // A line that holds seats is our own replacement line: nothing to do. A line that
             // was replaced is a repeat of the request: the same answer again.
-            if (const auto held = tx.get("ticket_holds", hold_key(session_id, line.line_id))) {
-                const std::string by = held->value("replacedBy", std::string());
+            if (const auto held = holds_.find(tx, hold_key(session_id, line.line_id))) {
+                const std::string by = held->data.value("replacedBy", std::string());
                 if (by.empty()) return;
-                if (const auto now_held = tx.get("ticket_holds", hold_key(session_id, by))) {
-                    replace_line(line, *now_held, reply);
+                if (const auto now_held = holds_.find(tx, hold_key(session_id, by))) {
+                    replace_line(line, now_held->data, reply);
                 }
                 return;
             }
@@ -113,22 +123,39 @@ public:
         const std::string key =
             hold_key(request.session.session_id, request.remove_session_line.line.line_id);
         env_.store.transact([&](Transaction& tx) {
-            const auto held = tx.get("ticket_holds", key);
+            const bool live = holds_.find(tx, key).has_value();
+            const auto held = holds_.release(tx, key);
             if (!held) return;
-            tx.erase("ticket_holds", key);
-            if (held->value("seats", 0) == 0) return;
-            reply.add_message("Released " + seats_text(held->value("seats", 0)) + " of " +
-                              held->value("slot", std::string()) + ".");
+            unindex(tx, *held);
+            const int seats = held->data.value("seats", 0);
+            if (seats == 0 || !live) return;
+            reply.add_message("Released " + seats_text(seats) + " of " +
+                              held->data.value("slot", std::string()) + ".");
         });
     }
 
     void on_cancel_session(const mw::SessionRequest& request, mw::Reply&) override {
         env_.store.transact([&](Transaction& tx) {
-            for (const auto& [key, doc] : holds_of(tx, request.session.session_id)) {
-                tx.erase("ticket_holds", key);
+            for (const auto& h : holds_.release_session(tx, request.session.session_id)) {
+                unindex(tx, h);
             }
         });
     }
+
+    /// Releases the seats of sales that stopped without completing or cancelling (after
+    /// `hold_ttl`); returns how many holds went.
+    std::size_t expire() override {
+        return env_.store.with([&](Transaction& tx) {
+            const auto gone = holds_.expire(tx);
+            for (const auto& h : gone) unindex(tx, h);
+            return gone.size();
+        });
+    }
+
+    /// The store table of the holds (state::Holds).
+    static constexpr std::string_view holds_table = "ticket_holds";
+    /// The store table that lists the holds of each slot.
+    static constexpr std::string_view slot_holds_table = "ticket_slot_holds";
 
     void on_complete_session(const mw::CompleteSessionRequest& request, mw::Reply& reply) override {
         const std::string& session_id = request.session.session_id;
@@ -138,17 +165,19 @@ public:
                 footer = done->value("footer", nlohmann::json::array());
                 return;
             }
-            const auto holds = holds_of(tx, session_id);
+            // Only live holds sell: seats whose hold expired may have gone to another sale.
+            const std::vector<mplus::webhooks::state::Hold> holds =
+                holds_.of_session(tx, session_id);
+            for (const auto& h : holds_.release_session(tx, session_id)) unindex(tx, h);
             if (holds.empty()) return;
-            for (const auto& [key, hold] : holds) tx.erase("ticket_holds", key);
             // Tickets in the order of the receipt's lines; a line the POS removed without
             // telling us sells nothing.
             std::vector<nlohmann::json> sold;
             for (const auto& line : request.session.lines) {
-                for (const auto& [key, hold] : holds) {
-                    if (hold.value("line", std::string()) == line.line_id &&
-                        hold.value("seats", 0) > 0) {
-                        sold.push_back(hold);
+                for (const auto& h : holds) {
+                    if (h.data.value("line", std::string()) == line.line_id &&
+                        h.data.value("seats", 0) > 0) {
+                        sold.push_back(h.data);
                     }
                 }
             }
@@ -219,19 +248,30 @@ private:
         return static_cast<int>(id);
     }
 
-    std::vector<std::pair<std::string, nlohmann::json>> holds_of(Transaction& tx,
-                                                                 const std::string& session) {
-        return tx.list_prefix("ticket_holds", hold_key(session, std::string()));
+    static mplus::webhooks::state::HoldOptions hold_options(const TicketingConfig& config) {
+        mplus::webhooks::state::HoldOptions o;
+        o.table = std::string(holds_table);
+        o.ttl = config.hold_ttl;
+        return o; // the real clock: hold times are compared across instances
+    }
+
+    /// Removes released hold `h` from its slot's list.
+    static void unindex(Transaction& tx, const mplus::webhooks::state::Hold& h) {
+        if (h.data.value("seats", 0) == 0) return;
+        tx.erase(slot_holds_table,
+                 slot_key(h.data.value("date", std::string()), h.data.value("hour", 0)) + " " +
+                     h.key);
     }
 
     int free_seats(Transaction& tx, const std::string& date, int hour) {
         int taken = 0;
-        if (const auto slot = tx.get("ticket_slots", slot_key(date, hour))) {
-            taken += slot->value("sold", 0);
-        }
-        for (const auto& [key, doc] : tx.list("ticket_holds")) {
-            if (doc.value("date", std::string()) == date && doc.value("hour", -1) == hour) {
-                taken += doc.value("seats", 0);
+        const std::string slot = slot_key(date, hour);
+        if (const auto sold = tx.get("ticket_slots", slot)) taken += sold->value("sold", 0);
+        const std::string prefix = slot + " ";
+        for (const auto& row : tx.list_prefix(slot_holds_table, prefix)) {
+            // An expired hold is not found: its seats are free again.
+            if (const auto h = holds_.find(tx, row.first.substr(prefix.size()))) {
+                taken += h->data.value("seats", 0);
             }
         }
         return config_.capacity - taken;
@@ -279,13 +319,15 @@ private:
             {"session", session_id}, {"line", new_id}, {"article", *line.article_number},
             {"text", line_text},     {"ticket", text}, {"date", date},
             {"hour", hour},          {"seats", seats}, {"slot", slot_name(hour)}};
-        tx.put("ticket_holds", hold_key(session_id, new_id), doc);
+        const std::string key = hold_key(session_id, new_id);
+        holds_.hold(tx, key, session_id, doc);
+        tx.put(slot_holds_table, slot_key(date, hour) + " " + key, nlohmann::json::object());
         // The original line held nothing; a repeat of this request finds the new line's hold.
-        tx.put("ticket_holds", hold_key(session_id, line.line_id),
-               nlohmann::json{{"session", session_id},
-                              {"line", line.line_id},
-                              {"replacedBy", new_id},
-                              {"seats", 0}});
+        holds_.hold(tx, hold_key(session_id, line.line_id), session_id,
+                    nlohmann::json{{"session", session_id},
+                                   {"line", line.line_id},
+                                   {"replacedBy", new_id},
+                                   {"seats", 0}});
         replace_line(line, doc, reply);
     }
 
@@ -306,6 +348,7 @@ private:
 
     FlowEnv env_;
     TicketingConfig config_;
+    mplus::webhooks::state::Holds holds_;
 };
 
 } // namespace mplus_demo

@@ -234,8 +234,8 @@ TEST_CASE("demo server: SIGKILL in the middle of a cash payment and a booking, r
     CHECK(booked.external_transaction_reference->find("Nonymous") != std::string::npos);
     CHECK(pos.complete_session().ok());
 
-    // After one more kill the store holds each payment once: one cash payment, paid; one
-    // bill entry with the buffet on the reservation.
+    // After one more kill the store holds each payment once: one cash payment, confirmed and
+    // taken once by the machine; one bill entry with the buffet on the reservation.
     restart(SIGKILL);
     server->stop(SIGTERM);
     server.reset();
@@ -243,7 +243,12 @@ TEST_CASE("demo server: SIGKILL in the middle of a cash payment and a booking, r
     store.transact([&](mplus_demo::Transaction& tx) {
         const auto payments = tx.list("cash_payments");
         REQUIRE(payments.size() == 1);
-        CHECK(payments[0].second.value("status", std::string()) == "paid");
+        CHECK(payments[0].second.value("status", std::string()) == "confirmed");
+        const auto job = tx.get("cash_machine", payments[0].first);
+        REQUIRE(job);
+        CHECK(job->value("state", std::string()) == "paid");
+        CHECK(job->value("inserted", std::string()) == "15");
+        CHECK(job->value("seq", 0) == 3);
         std::size_t bill_entries = 0;
         for (const auto& [key, reservation] : tx.list("reservations")) {
             for (const auto& entry : reservation.value("bill", nlohmann::json::array())) {
@@ -263,7 +268,8 @@ TEST_CASE("demo server: a repeated event is answered from the store, and /metric
     int port = server.port();
     const mw::PosTransport send = http_transport(&port);
     const std::string body =
-        R"({"event":{"eventBlocking":true,"eventCounter":41},"sender":{"instanceId":"till-1"},)"
+        R"({"event":{"eventBlocking":true,"eventCounter":41},)"
+        R"("sender":{"instanceId":"till-1","branchNumber":3,"workplaceNumber":7},)"
         R"("session":{"sessionId":"s-metrics","lines":[]},)"
         R"("scanCode":{"scannedCode":"LOY0001","codeType":"barcode"}})";
     mw::HttpRequest request;
@@ -271,6 +277,7 @@ TEST_CASE("demo server: a repeated event is answered from the store, and /metric
     request.path = "/webhooks/scanCode";
     request.headers.push_back({"Content-Type", "application/json"});
     request.headers.push_back({"X-Mplus-Signature", mw::Secret::from_text(secret)->sign(body)});
+    request.headers.push_back({"X-Mplus-Subscription-Id", "shop-a"});
     request.body = body;
     const mw::HttpResponse first = send(request);
     const mw::HttpResponse again = send(request);
@@ -282,11 +289,12 @@ TEST_CASE("demo server: a repeated event is answered from the store, and /metric
     const auto metrics = client.Get("/metrics");
     REQUIRE(metrics);
     CHECK(metrics->status == 200);
-    CHECK(metrics->body.find(
-              "mplus_webhooks_requests_total{event=\"scanCode\",status=\"200\"} 2\n") !=
+    CHECK(metrics->body.find("mplus_webhooks_requests_total{event=\"scanCode\",status=\"200\","
+                             "subscription=\"shop-a\",branch=\"3\",workplace=\"7\"} 2\n") !=
           std::string::npos);
     CHECK(metrics->body.find("mplus_webhooks_dedupe_hits_total 1\n") != std::string::npos);
-    CHECK(metrics->body.find("mplus_webhooks_handler_seconds_count{event=\"scanCode\"} 2\n") !=
+    CHECK(metrics->body.find("mplus_webhooks_handler_seconds_count{event=\"scanCode\","
+                             "subscription=\"shop-a\",branch=\"3\",workplace=\"7\"} 2\n") !=
           std::string::npos);
     CHECK(metrics->body.find("mplus_webhooks_pending_polls 0\n") != std::string::npos);
 }

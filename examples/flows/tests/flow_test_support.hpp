@@ -80,6 +80,8 @@ public:
         o.clock_start = now_text;
         return mw::PosSimulator(transport(), o);
     }
+    /// The demo middleware itself.
+    DemoMiddleware& middleware() { return *middleware_; }
     /// The middleware's environment (for flows built directly in a test).
     mplus_demo::FlowEnv env() {
         return mplus_demo::FlowEnv{*store_, [this] { return now_; }, 120};

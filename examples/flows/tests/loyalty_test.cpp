@@ -4,7 +4,9 @@
 
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace flow_test;
@@ -31,7 +33,7 @@ std::string voucher_status(mplus_demo::Store& store, const std::string& code) {
     return store.with([&](mplus_demo::Transaction& tx) {
         const auto v = tx.get("loyalty_vouchers", code);
         if (!v) return std::string();
-        if (v->contains("heldBy")) return std::string("held");
+        if (tx.get(mplus_demo::LoyaltyFlow::holds_table, code)) return std::string("held");
         return v->value("status", std::string());
     });
 }
@@ -297,4 +299,39 @@ TEST_CASE("loyalty: a restart in the middle of the flow loses nothing and redeem
     CHECK(reply.receipt_footer->entries.at(0).text_before ==
           "Loyalty LOY0001: +35 points, balance 35");
     CHECK(points_of(m, "LOY0001") == 35);
+}
+
+TEST_CASE("loyalty: a voucher held by a sale that never ends is free again after hold_ttl") {
+    for (StoreKind kind : {StoreKind::memory, StoreKind::sqlite}) {
+        const std::string store = store_name(kind);
+        CAPTURE(store);
+        DemoConfig config;
+        config.hold_ttl = std::chrono::milliseconds(300);
+        config.expire_every = std::chrono::milliseconds(0);
+        Middleware m(kind, config);
+        mw::PosSimulator crashed = m.till(181);
+        mw::PosSimulator b = m.till(182);
+        crashed.start_session();
+        add_lunch(crashed, 12);
+        crashed.scan("VCH0001");
+        REQUIRE(discount_of(crashed, 1201));
+        b.start_session();
+        add_lunch(b, 20);
+        CHECK(contains(messages_of(b.scan("VCH0001")), "in use in another sale"));
+
+        // The first till never comes back: after the ttl the voucher is free for b, once.
+        std::this_thread::sleep_for(std::chrono::milliseconds(400));
+        const mw::PosStep& now_free = b.scan("VCH0001");
+        CHECK(contains(messages_of(now_free), "Voucher VCH0001: EUR 5.00 off"));
+        REQUIRE(discount_of(b, 1201));
+        CHECK(m.middleware().expire() == 0); // b's hold is live; the crashed one was replaced
+        CHECK(b.complete_session().ok());
+        CHECK(voucher_status(m.store(), "VCH0001") == "redeemed");
+        // The crashed till completing late does not redeem it a second time.
+        CHECK(crashed.complete_session().ok());
+        const std::string redeemed_in = m.store().with([](mplus_demo::Transaction& tx) {
+            return tx.get("loyalty_vouchers", "VCH0001")->value("redeemedIn", std::string());
+        });
+        CHECK(redeemed_in == b.session().session_id);
+    }
 }

@@ -95,6 +95,7 @@ public:
 
     mplus_demo::Store& store() { return *store_; }
     const mw::Dispatcher& dispatcher() const { return *dispatcher_; }
+    CashMachineFlow& cash() { return *cash_; }
 
     mw::PosSimulator till(std::uint64_t seed = 7) {
         mw::SimulatorOptions o;
@@ -251,6 +252,21 @@ TEST_CASE("CashMachineFlow: options out of range are refused") {
 
 // ---- cash machine -----------------------------------------------------------------------------
 
+namespace {
+
+/// The machine's job of payment `id` (null when there is none).
+json job_of(Rig& rig, const std::string& id) {
+    return rig.doc(mplus_demo::SimulatedCashMachine::table, id);
+}
+
+/// The number of device messages the helper recorded for payment `id`.
+std::size_t messages_recorded(Rig& rig, const std::string& id) {
+    const json d = rig.doc(CashMachineFlow::table, id);
+    return d.is_object() && d["messages"].is_array() ? d["messages"].size() : 0;
+}
+
+} // namespace
+
 TEST_CASE("CashMachineFlow: a full payment shows each insertion, then confirms with the change") {
     Rig rig(false);
     mw::PosSimulator pos = rig.till();
@@ -274,11 +290,22 @@ TEST_CASE("CashMachineFlow: a full payment shows each insertion, then confirms w
     CHECK(paid.receipt_texts[0].text == "Cash machine CASH-000001" + receipt_47_50);
     CHECK(pos.open_amount() == Decimal());
 
+    // The payment as the SDK's helper keeps it, and the machine's job.
     json d = rig.doc(CashMachineFlow::table, paid.external_payment_id);
-    CHECK(d["status"] == "paid");
+    CHECK(d["status"] == "confirmed");
     CHECK(d["amount"] == "47.5");
-    CHECK(d["inserted"] == "50");
-    CHECK(d["change"] == "2.5");
+    CHECK(d["reference"] == "CASH-000001");
+    CHECK(d["messages"] == json{"Inserted 15.00 of 47.50", "Inserted 30.00 of 47.50"});
+    // The machine acknowledges its report just after the confirmation the POS saw.
+    CHECK(eventually([&] {
+        return rig.doc(mplus_demo::SimulatedCashMachine::due_table, paid.external_payment_id)
+            .is_null();
+    }));
+    const json job = job_of(rig, paid.external_payment_id);
+    CHECK(job["state"] == "paid");
+    CHECK(job["inserted"] == "50");
+    CHECK(job["change"] == "2.5");
+    CHECK_FALSE(job.contains("report"));
 
     // A poll that comes after the outcome is known gets it at once, unchanged.
     const auto [again, took] =
@@ -288,6 +315,7 @@ TEST_CASE("CashMachineFlow: a full payment shows each insertion, then confirms w
     REQUIRE(again.external_payment);
     CHECK(again.external_payment->confirmed == true);
     CHECK(again.external_payment->external_transaction_reference == "CASH-000001");
+    CHECK(again.external_payment->message == "Paid 50.00, change 2.50");
     REQUIRE(again.polling);
     CHECK(again.polling->finished);
     CHECK(rig.doc(CashMachineFlow::table, paid.external_payment_id) == d);
@@ -300,15 +328,15 @@ TEST_CASE("CashMachineFlow: a repeated start does not start the machine twice") 
                            .first;
     REQUIRE(first.external_payment);
     CHECK(first.external_payment->started == true);
-    CHECK(eventually([&] { return rig.doc(CashMachineFlow::table, "p-1")["inserted"] == "15"; }));
+    CHECK(eventually([&] { return messages_recorded(rig, "p-1") == 1; }));
     const auto second = timed(rig.dispatcher(), payment_request("startExternalPayment", "p-1",
                                                                 "CASH_MACHINE", "47.50"))
                             .first;
     REQUIRE(second.external_payment);
     CHECK(second.external_payment->started == true);
     CHECK(second.external_payment->message == "Inserted 15.00 of 47.50");
-    json d = rig.doc(CashMachineFlow::table, "p-1");
-    CHECK(d["reference"] == "CASH-000001");
+    CHECK(job_of(rig, "p-1")["reference"] == "CASH-000001");
+    CHECK(job_of(rig, "p-1")["inserted"] == "15");
     CHECK(rig.doc("cash_meta", "sequence") == json{{"next", 2}});
 }
 
@@ -361,12 +389,14 @@ TEST_CASE("CashMachineFlow: request-cancel before any cash cancels at once") {
 
     // The machine stopped: past its start delay, still nothing taken.
     std::this_thread::sleep_for(milliseconds(120));
-    json d = rig.doc(CashMachineFlow::table, pos.external_payment().external_payment_id);
-    CHECK(d["status"] == "cancelled");
-    CHECK(d["inserted"] == "0");
+    const std::string id = pos.external_payment().external_payment_id;
+    CHECK(rig.doc(CashMachineFlow::table, id)["status"] == "cancelled");
+    const json job = job_of(rig, id);
+    CHECK(job["state"] == "stopped");
+    CHECK(job["inserted"] == "0");
 }
 
-TEST_CASE("CashMachineFlow: request-cancel after cash came in returns it, then cancels") {
+TEST_CASE("CashMachineFlow: request-cancel after cash came in cancels and returns the cash") {
     Rig rig(true, fast(milliseconds(20), never));
     mw::PosSimulator pos = rig.till();
     pos.start_session();
@@ -378,23 +408,37 @@ TEST_CASE("CashMachineFlow: request-cancel after cash came in returns it, then c
 
     const mw::PosStep& cancel = pos.request_cancel_external_payment();
     REQUIRE(cancel.external_payment);
-    CHECK_FALSE(cancel.external_payment->cancelled.has_value());
-    CHECK(cancel.external_payment->message == "Returning 15.00 to the customer");
-    CHECK(pos.external_payment().status == ExternalPaymentStatus::started);
-    CHECK(rig.doc(CashMachineFlow::table, id)["status"] == "returning");
-
-    // The next poll waits for the cash to be back, then ends the payment.
-    const mw::ExternalPaymentState after = pos.await_external_payment();
-    CHECK(after.status == ExternalPaymentStatus::cancelled);
-    CHECK(texts(after.messages).back() == "Cash payment cancelled; 15.00 returned");
+    CHECK(cancel.external_payment->cancelled == true);
+    CHECK(cancel.external_payment->message ==
+          "Cash payment cancelled; returning 15.00 to the customer");
+    CHECK(pos.external_payment().status == ExternalPaymentStatus::cancelled);
     CHECK(pos.session().payments.empty());
-    json d = rig.doc(CashMachineFlow::table, id);
-    CHECK(d["status"] == "cancelled");
-    CHECK(d["inserted"] == "15");
-    CHECK(d["returned"] == "15");
+    CHECK(rig.doc(CashMachineFlow::table, id)["status"] == "cancelled");
+    CHECK(job_of(rig, id)["state"] == "returning");
+    CHECK(eventually([&] { return job_of(rig, id)["state"] == "returned"; }));
+    const json job = job_of(rig, id);
+    CHECK(job["inserted"] == "15");
+    CHECK(job["returned"] == "15");
+
+    // Too late: a cancel after the confirmation leaves the payment confirmed.
+    Rig paid_rig(false, fast(milliseconds(10), milliseconds(10)));
+    mw::PosSimulator other = paid_rig.till(8);
+    other.start_session();
+    other.add_line(1001, "Souvenir mug", dec("12.95"));
+    const mw::ExternalPaymentState paid = other.pay_external("CASH_MACHINE");
+    REQUIRE(paid.confirmed());
+    const auto late = timed(paid_rig.dispatcher(),
+                            payment_request("requestCancelExternalPayment",
+                                            paid.external_payment_id, "CASH_MACHINE", "12.95"))
+                          .first;
+    REQUIRE(late.external_payment);
+    CHECK_FALSE(late.external_payment->cancelled.has_value());
+    CHECK(late.external_payment->message == "Too late to cancel: the cash has been paid");
+    CHECK(paid_rig.doc(CashMachineFlow::table, paid.external_payment_id)["status"] == "confirmed");
+    CHECK(job_of(paid_rig, paid.external_payment_id)["state"] == "paid");
 }
 
-TEST_CASE("CashMachineFlow: a forced cancel stops the machine and records the payment abandoned") {
+TEST_CASE("CashMachineFlow: a forced cancel stops the machine and returns the cash") {
     SUBCASE("with cash inserted: the cash goes back") {
         Rig rig(false, fast(milliseconds(20), milliseconds(100)));
         mw::PosSimulator pos = rig.till();
@@ -408,17 +452,14 @@ TEST_CASE("CashMachineFlow: a forced cancel stops the machine and records the pa
         const mw::PosStep& forced = pos.cancel_external_payment();
         CHECK(forced.ok());
         CHECK(pos.external_payment().status == ExternalPaymentStatus::abandoned);
-        json d = rig.doc(CashMachineFlow::table, id);
-        CHECK(d["status"] == "abandoned");
-        CHECK(d["abandoned_from"] == "started");
-        CHECK(d["inserted"] == "15");
-        CHECK(eventually([&] { return rig.doc(CashMachineFlow::table, id).contains("returned"); }));
+        CHECK(rig.doc(CashMachineFlow::table, id)["status"] == "cancelled");
+        CHECK(eventually([&] { return job_of(rig, id)["state"] == "returned"; }));
         // Past two more step intervals: the machine took nothing more.
-        std::this_thread::sleep_for(milliseconds(150));
-        d = rig.doc(CashMachineFlow::table, id);
-        CHECK(d["status"] == "abandoned");
-        CHECK(d["inserted"] == "15");
-        CHECK(d["returned"] == "15");
+        std::this_thread::sleep_for(milliseconds(250));
+        const json job = job_of(rig, id);
+        CHECK(job["state"] == "returned");
+        CHECK(job["inserted"] == "15");
+        CHECK(job["returned"] == "15");
     }
     SUBCASE("a held poll is answered cancelled") {
         CashMachineOptions o = fast(never, never);
@@ -442,24 +483,22 @@ TEST_CASE("CashMachineFlow: a forced cancel stops the machine and records the pa
         const auto forced = timed(rig.dispatcher(), payment_request("cancelExternalPayment", "p-4",
                                                                     "CASH_MACHINE", "47.50"))
                                 .first;
-        REQUIRE(forced.external_payment);
-        CHECK(forced.external_payment->cancelled == true);
+        CHECK_FALSE(forced.external_payment.has_value());
         std::unique_lock<std::mutex> lock(m);
         REQUIRE(cv.wait_for(lock, milliseconds(2000), [&] { return held.has_value(); }));
         const mw::Reply r = reply_of(*held);
         REQUIRE(r.external_payment);
         CHECK(r.external_payment->cancelled == true);
-        CHECK(r.external_payment->message == "Cash payment abandoned");
-        json d = rig.doc(CashMachineFlow::table, "p-4");
-        CHECK(d["status"] == "abandoned");
-        CHECK(d["inserted"] == "0");
+        CHECK(r.external_payment->message == "Cash payment cancelled");
+        CHECK(rig.doc(CashMachineFlow::table, "p-4")["status"] == "cancelled");
+        CHECK(job_of(rig, "p-4")["state"] == "stopped");
+        CHECK(job_of(rig, "p-4")["inserted"] == "0");
     }
 }
 
-TEST_CASE("CashMachineFlow: a restart in the middle of a payment resumes it, nothing lost or "
+TEST_CASE("CashMachineFlow: a restart in the middle of a payment goes on, nothing lost or "
           "taken twice") {
-    // Before the restart only the first insertion happens.
-    Rig rig(true, fast(milliseconds(20), never));
+    Rig rig(true, fast(milliseconds(20), milliseconds(300)));
     mw::PosSimulator pos = rig.till();
     pos.start_session();
     pos.add_line(1001, "Souvenir mug", dec("47.50"));
@@ -468,27 +507,26 @@ TEST_CASE("CashMachineFlow: a restart in the middle of a payment resumes it, not
           std::vector<std::string>{"Inserted 15.00 of 47.50"});
     const std::string id = pos.external_payment().external_payment_id;
 
-    rig.restart(fast(milliseconds(20), milliseconds(80)));
-    json d = rig.doc(CashMachineFlow::table, id);
-    CHECK(d["status"] == "started");
-    CHECK(d["inserted"] == "15");
+    // The process goes (machine and held polls with it); the job stays in the store.
+    rig.restart(fast(milliseconds(20), milliseconds(300)));
+    CHECK(rig.doc(CashMachineFlow::table, id)["status"] == "pending");
+    CHECK(job_of(rig, id)["inserted"] == "15");
 
-    // The machine takes the 32.50 still due (35.00 in notes); the first poll after the
-    // restart repeats the status at once.
     const mw::ExternalPaymentState paid = pos.await_external_payment();
     REQUIRE(paid.status == ExternalPaymentStatus::confirmed);
     CHECK(texts(paid.messages) ==
           std::vector<std::string>{"Insert 47.50 into the cash machine", "Inserted 15.00 of 47.50",
-                                   "Inserted 15.00 of 47.50", "Inserted 25.00 of 47.50",
-                                   "Inserted 35.00 of 47.50", "Paid 50.00, change 2.50"});
+                                   "Inserted 30.00 of 47.50", "Paid 50.00, change 2.50"});
     CHECK(paid.external_transaction_reference == "CASH-000001");
     REQUIRE(paid.receipt_texts.size() == 1);
     CHECK(paid.receipt_texts[0].text == "Cash machine CASH-000001" + receipt_47_50);
-    d = rig.doc(CashMachineFlow::table, id);
-    CHECK(d["status"] == "paid");
-    CHECK(d["inserted"] == "50");
+    const json job = job_of(rig, id);
+    CHECK(job["state"] == "paid");
+    CHECK(job["inserted"] == "50");
+    CHECK(job["seq"] == 3); // three insertions, each made once
 
     // Once more: a restart after the outcome answers the same outcome.
+    const json d = rig.doc(CashMachineFlow::table, id);
     rig.restart(fast());
     const auto again =
         timed(rig.dispatcher(), payment_request("pollExternalPayment", id, "CASH_MACHINE", "47.50"))
@@ -502,7 +540,7 @@ TEST_CASE("CashMachineFlow: a restart in the middle of a payment resumes it, not
 
 TEST_CASE("CashMachineFlow: a restart while cash is being returned finishes the return") {
     CashMachineOptions before = fast(milliseconds(20), never);
-    before.return_time = never;
+    before.return_time = milliseconds(300);
     Rig rig(true, before);
     mw::PosSimulator pos = rig.till();
     pos.start_session();
@@ -511,14 +549,83 @@ TEST_CASE("CashMachineFlow: a restart while cash is being returned finishes the 
     pos.poll_external_payment();
     pos.request_cancel_external_payment();
     const std::string id = pos.external_payment().external_payment_id;
-    CHECK(rig.doc(CashMachineFlow::table, id)["status"] == "returning");
+    CHECK(job_of(rig, id)["state"] == "returning");
 
     rig.restart(fast());
-    const mw::ExternalPaymentState after = pos.await_external_payment();
-    CHECK(after.status == ExternalPaymentStatus::cancelled);
-    json d = rig.doc(CashMachineFlow::table, id);
-    CHECK(d["status"] == "cancelled");
-    CHECK(d["returned"] == "15");
+    CHECK(eventually([&] { return job_of(rig, id)["state"] == "returned"; }));
+    CHECK(job_of(rig, id)["returned"] == "15");
+    CHECK(rig.doc(CashMachineFlow::table, id)["status"] == "cancelled");
+}
+
+TEST_CASE("CashMachineFlow: two instances on one store: a poll on the other one, the first one "
+          "gone mid-payment, every insertion made once") {
+    mplus_demo::MemoryStore store;
+    mplus_demo::FlowEnv env{store, [] { return mw::parse_timestamp(test_now)->unix_millis; }, 120};
+    auto a = std::make_unique<CashMachineFlow>(env, fast(milliseconds(20), milliseconds(150)));
+    CashMachineFlow b(env, fast(milliseconds(20), milliseconds(150)));
+    const auto dispatcher_of = [](CashMachineFlow& flow) {
+        mw::DispatcherConfig c;
+        c.secrets = mw::KeyRing({*mw::Secret::from_text(test_secret)});
+        auto d = std::make_unique<mw::Dispatcher>(std::move(c));
+        const auto route = [&flow](mw::EventKind kind) {
+            return [&flow, kind](const mw::ExternalPaymentRequest& r, mw::Responder out) {
+                flow.on_event(kind, r, std::move(out));
+            };
+        };
+        d->on_async<mw::events::StartExternalPayment>(route(mw::EventKind::start_external_payment));
+        d->on_async<mw::events::PollExternalPayment>(route(mw::EventKind::poll_external_payment));
+        return d;
+    };
+    auto on_a = dispatcher_of(*a);
+    auto on_b = dispatcher_of(b);
+
+    const auto started =
+        timed(*on_a, payment_request("startExternalPayment", "p-9", "CASH_MACHINE", "47.50")).first;
+    REQUIRE(started.external_payment);
+    CHECK(started.external_payment->started == true);
+    // The poll goes to b, which answers with a's machine's first insertion.
+    const auto first =
+        timed(*on_b, payment_request("pollExternalPayment", "p-9", "CASH_MACHINE", "47.50")).first;
+    REQUIRE(first.external_payment);
+    CHECK(first.external_payment->message == "Inserted 15.00 of 47.50");
+    // a goes away; b's machine makes the remaining insertions.
+    on_a.reset();
+    a.reset();
+    std::vector<std::string> seen;
+    for (int i = 0; i < 10; ++i) {
+        const auto r =
+            timed(*on_b, payment_request("pollExternalPayment", "p-9", "CASH_MACHINE", "47.50"))
+                .first;
+        REQUIRE(r.external_payment);
+        seen.push_back(r.external_payment->message.value_or(""));
+        if (r.external_payment->confirmed) break;
+    }
+    CHECK(seen == std::vector<std::string>{"Inserted 30.00 of 47.50", "Paid 50.00, change 2.50"});
+    const json job = store.with([](mplus_demo::Transaction& tx) {
+        return tx.get(mplus_demo::SimulatedCashMachine::table, "p-9").value_or(json());
+    });
+    CHECK(job["inserted"] == "50");
+    CHECK(job["seq"] == 3);
+    const auto payment = store.with([](mplus_demo::Transaction& tx) {
+        return tx.get(CashMachineFlow::table, "p-9").value_or(json());
+    });
+    CHECK(payment["status"] == "confirmed");
+    CHECK(payment["messages"] == json{"Inserted 15.00 of 47.50", "Inserted 30.00 of 47.50"});
+}
+
+TEST_CASE("CashMachineFlow: a payment whose till never comes back expires and its cash goes back") {
+    CashMachineOptions o = fast(milliseconds(20), never);
+    o.hold_ttl = milliseconds(200);
+    Rig rig(false, o);
+    timed(rig.dispatcher(),
+          payment_request("startExternalPayment", "p-5", "CASH_MACHINE", "47.50"));
+    CHECK(eventually([&] { return messages_recorded(rig, "p-5") == 1; }));
+    CHECK(rig.cash().expire() == 0); // changed just now
+    std::this_thread::sleep_for(milliseconds(250));
+    CHECK(rig.cash().expire() == 1);
+    CHECK(rig.doc(CashMachineFlow::table, "p-5")["status"] == "cancelled");
+    CHECK(eventually([&] { return job_of(rig, "p-5")["state"] == "returned"; }));
+    CHECK(job_of(rig, "p-5")["returned"] == "15");
 }
 
 TEST_CASE("CashMachineFlow: the simulator's cash-machine script passes") {

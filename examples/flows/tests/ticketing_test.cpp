@@ -4,7 +4,9 @@
 
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace flow_test;
@@ -237,4 +239,59 @@ TEST_CASE("ticketing: late in the day no slot is left and the ticket line is rem
     CHECK(step.dialog() == nullptr);
     CHECK(contains(messages_of(step), "No tour time slots left today"));
     CHECK(lines_of(pos, 235).empty());
+}
+
+TEST_CASE("ticketing: the seats of a sale that never ends are free again after hold_ttl") {
+    for (StoreKind kind : {StoreKind::memory, StoreKind::sqlite}) {
+        const std::string store = store_name(kind);
+        CAPTURE(store);
+        DemoConfig config;
+        config.hold_ttl = std::chrono::milliseconds(300);
+        config.expire_every = std::chrono::milliseconds(0); // expire() called here
+        Middleware m(kind, config);
+        mw::PosSimulator crashed = m.till(71);
+        crashed.start_session();
+        add_adult(crashed, 3);
+        crashed.choose(std::int64_t{12});
+        mw::PosSimulator other = m.till(72);
+        CHECK(slot_seen_by_new_sale(other, 12) == "12:00-13:00 (17 seats left)");
+        mplus_demo::TicketingFlow desk(m.env(), config.ticketing);
+        CHECK(desk.expire() == 0); // still held
+
+        // The till never completes nor cancels: after the ttl the seats count as free at
+        // once, and expire() removes the hold (the line's and the replaced line's).
+        std::this_thread::sleep_for(std::chrono::milliseconds(400));
+        CHECK(slot_seen_by_new_sale(other, 12) == "12:00-13:00 (20 seats left)");
+        CHECK(m.middleware().expire() == 2);
+        CHECK(m.store()
+                  .with([](mplus_demo::Transaction& tx) { return tx.list("ticket_holds"); })
+                  .empty());
+        CHECK(m.store()
+                  .with([](mplus_demo::Transaction& tx) { return tx.list("ticket_slot_holds"); })
+                  .empty());
+        // A completeSession that comes after all sells nothing (the seats may be gone).
+        const mw::PosStep& late = crashed.complete_session();
+        CHECK(late.ok());
+        CHECK(qr_codes(late.receipt_footers).empty());
+        CHECK(desk.seats_left("2024-05-01", 12) == 20);
+    }
+}
+
+TEST_CASE("ticketing: a sale that goes on keeps its seats past hold_ttl") {
+    DemoConfig config;
+    config.hold_ttl = std::chrono::milliseconds(1000);
+    config.expire_every = std::chrono::milliseconds(50);
+    Middleware m(StoreKind::memory, config);
+    mw::PosSimulator pos = m.till(73);
+    pos.start_session();
+    add_adult(pos, 2);
+    pos.choose(std::int64_t{14});
+    // Every 300 ms another ticket line renews the sale's holds, for longer than the ttl.
+    for (int i = 0; i < 4; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        pos.add_line(236, "Tour Ticket (Child)", child_price);
+        pos.choose(std::int64_t{15});
+    }
+    const mw::PosStep& done = pos.complete_session();
+    CHECK(qr_codes(done.receipt_footers).size() == 6);
 }
