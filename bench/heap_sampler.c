@@ -27,11 +27,11 @@
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <stdint.h>
 #include <unistd.h>
 
 typedef int (*sqlite3_status64_fn)(int, long long*, long long*, int);
@@ -82,12 +82,11 @@ static void* sample(void* arg) {
         clock_gettime(CLOCK_MONOTONIC, &now);
         fprintf(f, "%ld\t%ld\t%d\t%zu\t%zu\t%zu\t%zu\t%lld\t%lld\n",
                 (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000,
-                rss_kib(), arenas(), mi.uordblks + mi.hblkhd, mi.fordblks, mi.keepcost,
-                mi.hblkhd, used, high);
+                rss_kib(), arenas(), mi.uordblks + mi.hblkhd, mi.fordblks, mi.keepcost, mi.hblkhd,
+                used, high);
         fflush(f);
         if (trim) malloc_trim(0);
-        while (nanosleep(&nap, &nap) != 0 && errno == EINTR) {
-        }
+        while (nanosleep(&nap, &nap) != 0 && errno == EINTR) {}
         nap.tv_sec = ms / 1000;
         nap.tv_nsec = (ms % 1000) * 1000000L;
     }

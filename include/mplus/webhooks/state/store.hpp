@@ -390,10 +390,11 @@ private:
             undo.push_back({table, std::string(key), std::move(before)});
         }
 
+        /// One change to take back: the document `key` of `table` as it was before.
         struct Undo {
-            std::string table;
-            std::string key;
-            std::optional<nlohmann::json> before;
+            std::string table;                    ///< the table changed
+            std::string key;                      ///< the key of the document changed
+            std::optional<nlohmann::json> before; ///< its value before; none when it was absent
         };
         Tables& tables;
         std::vector<Undo> undo;
