@@ -251,15 +251,23 @@ private:
         return o; // the real clock: hold times are compared across instances
     }
 
-    // The index `<account> <code>` keeps look-ups of an account's vouchers independent of
-    // how many vouchers were ever issued. put_voucher() is the only writer of vouchers, so
-    // the index never drifts apart; the vouchers a sale holds are the Holds of its session.
+    // The index `<account> <code>` of each account's open vouchers keeps a card scan
+    // independent of how many vouchers were ever issued and redeemed. put_voucher() is the
+    // only writer of vouchers, so the index never drifts apart; the vouchers a sale holds are
+    // the Holds of its session.
     static constexpr const char* account_index = "loyalty_account_vouchers";
 
     /// Stores voucher `code` and brings the index up to date, in the caller's transaction.
     static void put_voucher(Transaction& tx, const std::string& code, const nlohmann::json& doc) {
         const std::string account = doc.value("account", std::string());
-        if (!account.empty()) tx.put(account_index, account + ' ' + code, nlohmann::json::object());
+        if (!account.empty()) {
+            const std::string entry = account + ' ' + code;
+            if (doc.value("status", std::string()) == "open") {
+                tx.put(account_index, entry, nlohmann::json::object());
+            } else {
+                tx.erase(account_index, entry);
+            }
+        }
         tx.put("loyalty_vouchers", code, doc);
     }
 
