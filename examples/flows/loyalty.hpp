@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -256,6 +257,8 @@ private:
     // only writer of vouchers, so the index never drifts apart; the vouchers a sale holds are
     // the Holds of its session.
     static constexpr const char* account_index = "loyalty_account_vouchers";
+    // The most vouchers a card scan offers in its dialog.
+    static constexpr std::size_t vouchers_offered = 8;
 
     /// Stores voucher `code` and brings the index up to date, in the caller's transaction.
     static void put_voucher(Transaction& tx, const std::string& code, const nlohmann::json& doc) {
@@ -291,8 +294,11 @@ private:
             reply.scan_code->relation_number = (*doc)["relation"].get<std::int64_t>();
         }
 
+        // The oldest open vouchers the card has, at most vouchers_offered: a card with many
+        // costs a scan no more than one with a few.
         std::vector<std::string> open;
         for (const auto& [key, entry] : tx.list_prefix(account_index, account + ' ')) {
+            if (open.size() == vouchers_offered) break;
             const std::string code = key.substr(account.size() + 1);
             const auto v = tx.get("loyalty_vouchers", code);
             if (v && v->value("status", std::string()) == "open" && !holds_.find(tx, code)) {
