@@ -1,6 +1,6 @@
 // The precompiled library: the dispatcher's machinery and the typed slot of every event.
 // SPDX-License-Identifier: MIT
-#include <mplus/webhooks/detail/dispatcher_impl.hpp>
+#include <mplus/webhooks/detail/server/dispatcher_impl.hpp>
 #include <mplus/webhooks/dispatcher.hpp>
 #include <mplus/webhooks/events.hpp>
 #include <mplus/webhooks/precompiled.hpp>
@@ -12,7 +12,9 @@ MPLUS_WEBHOOKS_BEGIN_NAMESPACE
 
 namespace detail {
 
-#define MPLUS_WEBHOOKS_SLOT(Event) template class EventHandlers<events::Event>;
+#define MPLUS_WEBHOOKS_SLOT(Event)                                                                 \
+    template class EventHandlers<events::Event>;                                                   \
+    template std::shared_ptr<EventSlot> make_slot<events::Event>();
 MPLUS_WEBHOOKS_PRECOMPILED_EVENTS(MPLUS_WEBHOOKS_SLOT)
 #undef MPLUS_WEBHOOKS_SLOT
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <mplus/webhooks/config.hpp>
+#include <mplus/webhooks/detail/json/dom.hpp>
 #include <mplus/webhooks/json_pointer.hpp>
 
 #include <nlohmann/json.hpp>
@@ -177,7 +178,7 @@ std::vector<std::string> version_problems_of(std::string_view reply_text,
     std::vector<std::string> out;
     const std::optional<PosVersion> pos = PosVersion::parse(pos_version);
     if (!pos) return out;
-    const Json reply = Json::parse(reply_text, nullptr, false);
+    const Json reply = detail::parse_dom<Json>(reply_text);
     if (reply.is_discarded()) return out;
     for (const auto& p : check_pos_version(reply, *pos)) out.push_back(p.to_string(*pos));
     return out;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <mplus/webhooks/config.hpp>
+#include <mplus/webhooks/detail/json/dom.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -32,7 +33,7 @@ public:
 
     /// JSON text checked to be one valid JSON value; nullopt when it is not.
     static std::optional<RawJson> from_text(std::string_view text) {
-        if (!nlohmann::json::accept(text)) return std::nullopt;
+        if (detail::parse_dom<nlohmann::json>(text).is_discarded()) return std::nullopt;
         RawJson r;
         r.text_ = minify(text);
         return r;
@@ -58,7 +59,7 @@ public:
     template <class Json = nlohmann::json>
     Json json() const {
         if (text_.empty()) return nullptr;
-        return Json::parse(text_, nullptr, false);
+        return detail::parse_dom<Json>(text_);
     }
     /// The text (indent < 0) or a DOM dump with nlohmann's formatting options.
     template <class Json = nlohmann::json>

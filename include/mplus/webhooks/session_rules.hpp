@@ -7,6 +7,7 @@
 #include <mplus/webhooks/codec.hpp>
 #include <mplus/webhooks/config.hpp>
 #include <mplus/webhooks/decimal.hpp>
+#include <mplus/webhooks/detail/json/dom.hpp>
 #include <mplus/webhooks/error.hpp>
 #include <mplus/webhooks/events.hpp>
 #include <mplus/webhooks/json_pointer.hpp>
@@ -216,7 +217,7 @@ inline ReplyCheck check_reply_against(const Reply& reply, EventKind event,
 inline ReplyCheck check_reply_against(const Reply& reply, EventKind event,
                                       std::string_view request_body,
                                       const SessionRuleSettings& settings = {}) {
-    nlohmann::json request = nlohmann::json::parse(request_body, nullptr, false);
+    nlohmann::json request = detail::parse_dom<nlohmann::json>(request_body);
     if (request.is_discarded()) request = nlohmann::json::object();
     return check_reply_against(reply, event, request, settings);
 }

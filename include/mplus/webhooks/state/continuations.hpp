@@ -3,6 +3,7 @@
 #pragma once
 
 #include <mplus/webhooks/config.hpp>
+#include <mplus/webhooks/detail/json/dom.hpp>
 #include <mplus/webhooks/replies.hpp>
 #include <mplus/webhooks/state/store.hpp>
 
@@ -54,7 +55,7 @@ struct Asked {
 /// without those (and without `event.eventCounter` and `event.eventTimestamp`, which a re-send
 /// may renew). "" when `body` is not a JSON object.
 inline std::string continuation_key(std::string_view event_name, std::string_view body) {
-    nlohmann::json doc = nlohmann::json::parse(body, nullptr, false);
+    nlohmann::json doc = webhooks::detail::parse_dom<nlohmann::json>(body);
     if (doc.is_discarded() || !doc.is_object()) return {};
     doc.erase("dialog");
     doc.erase("form");

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <mplus/webhooks/config.hpp>
+#include <mplus/webhooks/detail/json/dom.hpp>
 #include <mplus/webhooks/http.hpp>
 #include <mplus/webhooks/state/store.hpp>
 
@@ -75,7 +76,7 @@ public:
     /// Decides about a request for `event_name` with `body`.
     Admission admit(std::string_view event_name, std::string_view body) {
         Admission a;
-        const nlohmann::json doc = nlohmann::json::parse(body, nullptr, false);
+        const nlohmann::json doc = webhooks::detail::parse_dom<nlohmann::json>(body);
         if (doc.is_discarded() || !doc.is_object()) return a;
         if (doc.contains("dialog") || doc.contains("form") || doc.contains("error")) return a;
         const auto event = doc.find("event");

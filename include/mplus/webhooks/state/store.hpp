@@ -3,6 +3,7 @@
 #pragma once
 
 #include <mplus/webhooks/config.hpp>
+#include <mplus/webhooks/detail/json/dom.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -152,7 +153,7 @@ private:
 
 /// The document stored as `text`; throws StoreError when it is not JSON (a damaged store).
 inline nlohmann::json parse_document(const std::string& text) {
-    nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
+    nlohmann::json doc = webhooks::detail::parse_dom<nlohmann::json>(text);
     if (doc.is_discarded()) throw StoreError("store: a stored document is not JSON");
     return doc;
 }

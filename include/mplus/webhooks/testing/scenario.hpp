@@ -6,6 +6,7 @@
 #include <mplus/webhooks/codec.hpp>
 #include <mplus/webhooks/config.hpp>
 #include <mplus/webhooks/decimal.hpp>
+#include <mplus/webhooks/detail/json/dom.hpp>
 #include <mplus/webhooks/events.hpp>
 #include <mplus/webhooks/http.hpp>
 #include <mplus/webhooks/json_pointer.hpp>
@@ -466,7 +467,7 @@ struct ScenarioExchange {
     /// status, reply, signatureOk, applied, millis, shows, and transportError when set.
     nlohmann::json to_json() const {
         const auto as_json = [](const std::string& body) {
-            nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
+            nlohmann::json j = webhooks::detail::parse_dom<nlohmann::json>(body);
             return j.is_discarded() ? nlohmann::json(body) : j;
         };
         nlohmann::json j = {{"event", event},
@@ -822,7 +823,7 @@ private:
     }
 
     static nlohmann::json decimal_json(const Decimal& d) {
-        nlohmann::json j = nlohmann::json::parse(d.to_string(), nullptr, false);
+        nlohmann::json j = webhooks::detail::parse_dom<nlohmann::json>(d.to_string());
         return j.is_discarded() ? nlohmann::json(d.to_string()) : j;
     }
 
@@ -1180,9 +1181,9 @@ private:
         } else if (action == "send") {
             nlohmann::json body = nlohmann::json::object();
             if (step.contains("body")) {
-                body = step["body"].is_string()
-                           ? nlohmann::json::parse(step["body"].get<std::string>(), nullptr, false)
-                           : step["body"];
+                body = step["body"].is_string() ? webhooks::detail::parse_dom<nlohmann::json>(
+                                                      step["body"].get<std::string>())
+                                                : step["body"];
                 if (body.is_discarded()) body = nlohmann::json::object();
             }
             pos.send_event(step["event"].get<std::string>(), std::move(body),

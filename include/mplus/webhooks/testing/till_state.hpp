@@ -5,6 +5,7 @@
 
 #include <mplus/webhooks/config.hpp>
 #include <mplus/webhooks/decimal.hpp>
+#include <mplus/webhooks/detail/json/dom.hpp>
 #include <mplus/webhooks/error.hpp>
 #include <mplus/webhooks/events.hpp>
 #include <mplus/webhooks/replies.hpp>
@@ -216,7 +217,7 @@ struct TillState {
         settings.locked = locked;
         settings.locked_for_additions = locked_for_additions;
         settings.lines_added_by_replies = added_by_replies;
-        nlohmann::json request = nlohmann::json::parse(request_body, nullptr, false);
+        nlohmann::json request = webhooks::detail::parse_dom<nlohmann::json>(request_body);
         if (request.is_discarded() || !request.is_object()) request = nlohmann::json::object();
         if (!request.contains("session")) request["session"] = session;
         if (request.contains("event") && request["event"].is_object()) {

@@ -505,32 +505,43 @@ bool is_set(const T& v) noexcept {
     }
 }
 
+/// Runs `reader` over `text`: what stopped it, beyond the problems the reader itself noted; the
+/// part of read_json that does not depend on the type read.
+template <class Json>
+std::optional<Error> run_reader(BasicReader<Json>& reader, std::string_view text) {
+    try {
+        // nlohmann's lexer takes a NUL byte for the end of the input (it also parses C
+        // strings), so `{...}\0junk` would read as `{...}` and the rest would never be looked
+        // at. JSON text never holds a raw NUL (inside strings it must be escaped), so refuse it
+        // up front.
+        const std::size_t nul = text.find('\0');
+        if (nul != std::string_view::npos) {
+            return Error{errc::invalid_json, std::string(),
+                         "NUL byte at offset " + std::to_string(nul) +
+                             " (JSON text must escape it as \\u0000)"};
+        }
+        reader.set_input(text.data(), text.data() + text.size());
+        const bool ok =
+            json_parser<Json>(reader.cursor(), reader.end_cursor()).sax_parse(&reader, true);
+        if (!ok && reader.errors().empty()) {
+            return Error{errc::invalid_json, std::string(), "unreadable JSON"};
+        }
+    } catch (const std::bad_alloc&) {
+        return Error{errc::invalid_data, std::string(), "input too large to hold"};
+    } catch (const std::exception& e) {
+        return Error{errc::invalid_json, std::string(), e.what()};
+    }
+    return std::nullopt;
+}
+
 /// Parses `text` into a T; never throws.
 template <class T>
 Result<T> read_json(std::string_view text, const ReadOptions& options) {
-    // nlohmann's lexer takes a NUL byte for the end of the input (it also parses C strings), so
-    // `{...}\0junk` would read as `{...}` and the rest would never be looked at. JSON text
-    // never holds a raw NUL (inside strings it must be escaped), so refuse it up front.
-    const std::size_t nul = text.find('\0');
-    if (nul != std::string_view::npos) {
-        return Result<T>(Error{errc::invalid_json, std::string(),
-                               "NUL byte at offset " + std::to_string(nul) +
-                                   " (JSON text must escape it as \\u0000)"});
-    }
     T value{};
     Reader reader(options, &value, &Codec<T>::read);
-    try {
-        reader.set_input(text.data(), text.data() + text.size());
-        const bool ok = nlohmann::json::sax_parse(TrackedInput{reader.cursor()},
-                                                  TrackedInput{reader.end_cursor()}, &reader,
-                                                  nlohmann::json::input_format_t::json, true);
-        if (!reader.errors().empty()) return Result<T>(std::move(reader.errors()));
-        if (!ok) return Result<T>(Error{errc::invalid_json, std::string(), "unreadable JSON"});
-    } catch (const std::bad_alloc&) {
-        return Result<T>(Error{errc::invalid_data, std::string(), "input too large to hold"});
-    } catch (const std::exception& e) {
-        return Result<T>(Error{errc::invalid_json, std::string(), e.what()});
-    }
+    std::optional<Error> stopped = run_reader(reader, text);
+    if (stopped) return Result<T>(std::move(*stopped));
+    if (!reader.errors().empty()) return Result<T>(std::move(reader.errors()));
     return Result<T>(std::move(value));
 }
 

@@ -5,6 +5,7 @@
 
 #include <mplus/webhooks/codec_fwd.hpp>
 #include <mplus/webhooks/config.hpp>
+#include <mplus/webhooks/detail/json/dom.hpp>
 #include <mplus/webhooks/error.hpp>
 #include <mplus/webhooks/json_pointer.hpp>
 #include <mplus/webhooks/raw_json.hpp>
@@ -77,41 +78,6 @@ struct Frame {
     std::size_t index = 0;   ///< array frames: index of the element; raw frames: start offset
     std::string_view key;    ///< object frames: the key being read
     std::uint64_t nulls = 0; ///< object frames: fields that were null where null means empty
-};
-
-/// An input iterator over the JSON text whose position the reader can see: nlohmann's lexer
-/// advances the shared cursor, so the reader knows where each value starts and ends and can
-/// keep a value's exact text.
-struct TrackedInput {
-    using iterator_category = std::input_iterator_tag;
-    using value_type = char;
-    using difference_type = std::ptrdiff_t;
-    using pointer = const char*;
-    using reference = const char&;
-
-    const char** cursor = nullptr; ///< the reader's position (or its end), shared
-
-    /// The character at the position.
-    reference operator*() const noexcept { return **cursor; }
-    /// Moves the shared position on.
-    TrackedInput& operator++() noexcept {
-        ++*cursor;
-        return *this;
-    }
-    /// Moves the shared position on.
-    TrackedInput operator++(int) noexcept {
-        TrackedInput old = *this;
-        ++*cursor;
-        return old;
-    }
-    /// Same position.
-    friend bool operator==(const TrackedInput& a, const TrackedInput& b) noexcept {
-        return *a.cursor == *b.cursor;
-    }
-    /// Other position.
-    friend bool operator!=(const TrackedInput& a, const TrackedInput& b) noexcept {
-        return *a.cursor != *b.cursor;
-    }
 };
 
 /// The SAX handler: typed values are written in place while nlohmann's lexer runs.
@@ -418,7 +384,8 @@ private:
                 } else if (*c == '"') {
                     in_string = false;
                     if (expect_key && !levels.empty()) {
-                        const Json key = Json::parse(string_start, c + 1, nullptr, false);
+                        const Json key = parse_dom<Json>(std::string_view(
+                            string_start, static_cast<std::size_t>(c + 1 - string_start)));
                         levels.back().key = key.is_string() ? key.template get<std::string>() : "";
                         expect_key = false;
                     }

@@ -290,7 +290,7 @@ Core::check_against_request(const ExchangeFacts& facts, const ReplyContext& rc,
 
 MPLUS_WEBHOOKS_DISPATCHER_INLINE void Core::keep_request(Exchange& x) const {
     if (!config.check_session_rules) return;
-    nlohmann::json j = nlohmann::json::parse(x.request.body, nullptr, false);
+    nlohmann::json j = detail::parse_dom<nlohmann::json>(x.request.body);
     if (j.is_discarded() || !j.is_object()) return;
     x.facts.checked_request = std::make_shared<const nlohmann::json>(std::move(j));
 }
