@@ -158,6 +158,7 @@ struct Verified {
     explicit operator bool() const noexcept { return ok(); }
 };
 
+/// @cond INTERNAL
 namespace detail {
 
 /// Calls the asynchronous handler `f` (an F) in either of its two forms.
@@ -205,6 +206,7 @@ void EventHandlers<Event>::run(const std::shared_ptr<const Core>& self, Exchange
 }
 
 } // namespace detail
+/// @endcond
 
 /// Routes signed webhook requests to typed handlers and turns their replies, or any failure,
 /// into signed responses. Framework-agnostic: adapters translate to and from HttpRequest and

@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <charconv>
 #include <cstddef>
 #include <cstdint>
@@ -263,28 +264,53 @@ struct Codec<std::vector<T, A>> {
     }
 };
 
-/// The codec of every type with a field table: the table is walked to read and to write.
-template <class T>
-struct StructCodec {
-    static constexpr auto table = fields(type_tag<T>{});
-    static constexpr std::size_t size = std::tuple_size_v<std::remove_const_t<decltype(table)>>;
-    static_assert(size <= 64, "a field table holds at most 64 fields");
-    using indices = std::make_index_sequence<size>;
+/// What the struct codec needs of one field to read it, whatever the member's type. The entries
+/// of a struct are made at compile time from its field table and walked by code that is the
+/// same for every struct, so that a struct costs the compiler one small function per field
+/// (locate) and the functions of each member type, not a copy of every walk for every field.
+struct ReadEntry {
+    std::string_view key;
+    unsigned flags = 0;
+    /// The member in an object of the struct.
+    void* (*locate)(void* object) noexcept = nullptr;
+    /// Reads the member (null handling included: see StructCodec::read_entry()).
+    ReadFn read = nullptr;
+};
 
-    /// Finds the field of `key`; `size` when there is none.
-    template <std::size_t... I>
-    static std::size_t find(std::string_view key, std::index_sequence<I...>) noexcept {
-        std::size_t found = size;
-        (void)((std::get<I>(table).key == key ? (found = I, true) : false) || ...);
-        return found;
+/// What the struct codec needs of one field to write it (apart from ReadEntry, so that a type
+/// only read does not compile its writers, nor a type only written its readers).
+struct WriteEntry {
+    std::string_view key;
+    unsigned flags = 0;
+    void* (*locate)(void* object) noexcept = nullptr;
+    void (*write)(std::string& out, const void* member, const WriteOptions&) = nullptr;
+    bool (*is_set)(const void* member) noexcept = nullptr;
+    bool (*has_content)(const void* member) noexcept = nullptr;
+    /// Integer members only: whether the member holds the value of a decimal text.
+    bool (*same_integer)(const void* member, const std::string& text) noexcept = nullptr;
+};
+
+/// The functions of a member type that the entries point at.
+template <class M>
+struct MemberOps {
+    static void write(std::string& out, const void* m, const WriteOptions& o) {
+        Codec<M>::write(out, *static_cast<const M*>(m), o);
+    }
+    static bool is_set(const void* m) noexcept { return detail::is_set(*static_cast<const M*>(m)); }
+    static bool has_content(const void* m) noexcept {
+        return detail::has_content(*static_cast<const M*>(m));
+    }
+    static bool same_integer(const void* m, const std::string& text) noexcept {
+        return detail::same_integer(*static_cast<const M*>(m), text);
     }
 
-    /// Reads a member whose null means a default-constructed value (and counts as not sent).
-    template <class M, std::size_t I>
+    /// Reads a member whose null means a default-constructed value (and counts as not sent:
+    /// the field being read is the object frame's `index`).
     static bool read_null_as_empty(Reader& r, void* p, const Token& t) {
         if (t.kind == Token::Kind::null) {
             *static_cast<M*>(p) = M{};
-            r.top().nulls |= std::uint64_t{1} << I;
+            Frame& f = r.top();
+            f.nulls |= std::uint64_t{1} << f.index;
             return true;
         }
         return Codec<M>::read(r, p, t);
@@ -292,18 +318,107 @@ struct StructCodec {
 
     /// Reads the event's own object, whose null is NO_EVENT_DETAILS whatever its type (a raw
     /// nlohmann::json member would otherwise take the null as a value).
-    template <class M>
     static bool read_details(Reader& r, void* p, const Token& t) {
         if (t.kind == Token::Kind::null) {
             return r.report(errc::no_event_details, "event details are null", t);
         }
         return Codec<M>::read(r, p, t);
     }
+};
 
+/// The index of `key` among `n` keys; `n` when it is not one of them.
+inline std::size_t find_key(const std::string_view* keys, std::size_t n,
+                            std::string_view key) noexcept {
+    for (std::size_t i = 0; i < n; ++i) {
+        if (keys[i] == key) return i;
+    }
+    return n;
+}
+
+/// True when any member of `object` named by the entries holds something worth writing.
+inline bool any_entry_set(const WriteEntry* entries, std::size_t n, void* object) noexcept {
+    for (std::size_t i = 0; i < n; ++i) {
+        if (entries[i].is_set(entries[i].locate(object))) return true;
+    }
+    return false;
+}
+
+/// Writes the members of `object` named by the entries, in order; `read` is what the reader
+/// noted of the object (which fields were sent, integers sent as text).
+inline void write_members(std::string& out, const WriteEntry* entries, std::size_t n, void* object,
+                          const RawFields& read, const WriteOptions& o, bool& first) {
+    for (std::size_t index = 0; index < n; ++index) {
+        const WriteEntry& e = entries[index];
+        if ((e.flags & read_alias) != 0) continue;
+        const void* m = e.locate(object);
+        if ((e.flags & required) == 0) {
+            // What was read is written back as it was: a field sent (even empty) is written,
+            // one left out stays out unless it has been given a value.
+            const bool sent = read.was_present(index);
+            if ((e.flags & lenient_field) != 0) {
+                if (read.from_input() && !sent && !e.is_set(m)) continue;
+            } else if (!sent && !e.has_content(m)) {
+                continue;
+            }
+        }
+        out.append(first ? "\"" : ",\"");
+        first = false;
+        out.append(e.key.data(), e.key.size());
+        out.append("\":");
+        if (e.same_integer != nullptr && read.has_text_forms()) {
+            const std::string* text = read.text_form(e.key);
+            if (text != nullptr && e.same_integer(m, *text)) {
+                write_json_string(out, *text);
+                continue;
+            }
+        }
+        e.write(out, m, o);
+    }
+}
+
+/// Reports every required entry whose bit is not in `seen`. (A template so that only
+/// translation units that read compile it.)
+template <class R>
+bool check_required_entries(R& r, const ReadEntry* entries, std::size_t n, std::uint64_t seen) {
+    bool ok = true;
+    for (std::size_t i = 0; i < n; ++i) {
+        const ReadEntry& e = entries[i];
+        if ((e.flags & required) == 0 || (seen & (std::uint64_t{1} << i)) != 0) continue;
+        JsonPointer path = r.container_path();
+        path.append_key(e.key);
+        const bool is_details = (e.flags & event_details) != 0;
+        ok = r.add_error(is_details ? errc::no_event_details : errc::invalid_data, std::move(path),
+                         is_details ? "event details are missing" : "required field is missing") &&
+             ok;
+    }
+    return ok;
+}
+
+/// The codec of every type with a field table: the table's entries are walked to read and to
+/// write.
+template <class T>
+struct StructCodec {
+    static constexpr auto table = fields(type_tag<T>{});
+    static constexpr std::size_t size = std::tuple_size_v<std::remove_const_t<decltype(table)>>;
+    static_assert(size <= 64, "a field table holds at most 64 fields");
+
+    /// The member of field I in `object` (a T).
     template <std::size_t I>
-    static void expect_field(Reader& r, T& obj) {
+    static void* locate(void* object) noexcept {
+        constexpr auto member = std::get<I>(table).member; // evaluated at compile time
+        return &(static_cast<T*>(object)->*member);
+    }
+
+    /// The member type of field I.
+    template <std::size_t I>
+    using member_type =
+        std::remove_reference_t<decltype(std::declval<T&>().*(std::get<I>(table).member))>;
+
+    /// The read entry of field I.
+    template <std::size_t I>
+    static constexpr ReadEntry read_entry() {
         constexpr auto field = std::get<I>(table);
-        using M = std::remove_reference_t<decltype(obj.*(field.member))>;
+        using M = member_type<I>;
         // An optional field that is not a std::optional (a list omitted when empty, a string)
         // reads null as empty too, like every optional field.
         // Raw JSON keeps a null as the text "null"; an optional takes a null as a value (sent,
@@ -313,24 +428,66 @@ struct StructCodec {
         constexpr bool null_empty = !raw && (field.flags & lenient_field) == 0 &&
                                     ((field.flags & null_is_empty) != 0 ||
                                      ((field.flags & required) == 0 && !is_optional<M>::value));
-        constexpr ReadFn read = null_empty                           ? &read_null_as_empty<M, I>
-                                : (field.flags & event_details) != 0 ? &read_details<M>
-                                                                     : &Codec<M>::read;
-        r.expect(&(obj.*(field.member)), read, field.key, (field.flags & event_details) != 0,
-                 raw_fields_of(obj.extra));
+        ReadEntry e;
+        e.key = field.key;
+        e.flags = field.flags;
+        e.locate = &locate<I>;
+        e.read = null_empty                           ? &MemberOps<M>::read_null_as_empty
+                 : (field.flags & event_details) != 0 ? &MemberOps<M>::read_details
+                                                      : &Codec<M>::read;
+        return e;
+    }
+
+    /// The write entry of field I.
+    template <std::size_t I>
+    static constexpr WriteEntry write_entry() {
+        using M = member_type<I>;
+        WriteEntry e;
+        e.key = std::get<I>(table).key;
+        e.flags = std::get<I>(table).flags;
+        e.locate = &locate<I>;
+        e.write = &MemberOps<M>::write;
+        e.is_set = &MemberOps<M>::is_set;
+        e.has_content = &MemberOps<M>::has_content;
+        if constexpr (is_integer_member<M>::value) e.same_integer = &MemberOps<M>::same_integer;
+        return e;
     }
 
     template <std::size_t... I>
-    static void expect_index(Reader& r, T& obj, std::size_t i, std::index_sequence<I...>) {
-        (void)((i == I ? (expect_field<I>(r, obj), true) : false) || ...);
+    static constexpr std::array<std::string_view, size> keys_of(std::index_sequence<I...>) {
+        return {{std::get<I>(table).key...}};
     }
+    /// The JSON keys, in the table's order.
+    static constexpr std::array<std::string_view, size> keys =
+        keys_of(std::make_index_sequence<size>{});
+
+    template <std::size_t... I>
+    static constexpr std::array<ReadEntry, size> read_entries_of(std::index_sequence<I...>) {
+        return {{read_entry<I>()...}};
+    }
+    template <std::size_t... I>
+    static constexpr std::array<WriteEntry, size> write_entries_of(std::index_sequence<I...>) {
+        return {{write_entry<I>()...}};
+    }
+    /// The fields as read (a variable template: made only where the type is read).
+    template <class = void>
+    static constexpr std::array<ReadEntry, size>
+        read_entries = read_entries_of(std::make_index_sequence<size>{});
+    /// The fields as written (made only where the type is written).
+    template <class = void>
+    static constexpr std::array<WriteEntry, size>
+        write_entries = write_entries_of(std::make_index_sequence<size>{});
 
     /// Points the reader at the member of `obj` named `key` (or at obj's unknown fields).
     static bool on_key_of(Reader& r, T& obj, std::string& key) {
-        const std::size_t i = find(key, indices{});
+        const std::size_t i = find_key(keys.data(), size, key);
         if (i < size) {
-            r.top().seen |= std::uint64_t{1} << i;
-            expect_index(r, obj, i, indices{});
+            Frame& f = r.top();
+            f.seen |= std::uint64_t{1} << i;
+            f.index = i;
+            const ReadEntry& e = read_entries<>[i];
+            r.expect(e.locate(&obj), e.read, e.key, (e.flags & event_details) != 0,
+                     raw_fields_of(obj.extra));
             return true;
         }
         return read_unknown(r, obj.extra, key);
@@ -342,23 +499,7 @@ struct StructCodec {
 
     /// Reports every required field whose bit is not in `seen`.
     static bool check_required(Reader& r, std::uint64_t seen) {
-        bool ok = true;
-        for_each_field(
-            table,
-            [&](auto index, const auto& field) {
-                if ((field.flags & required) == 0 || (seen & (std::uint64_t{1} << index)) != 0) {
-                    return;
-                }
-                JsonPointer path = r.container_path();
-                path.append_key(field.key);
-                const bool is_details = (field.flags & event_details) != 0;
-                ok = r.add_error(
-                         is_details ? errc::no_event_details : errc::invalid_data, std::move(path),
-                         is_details ? "event details are missing" : "required field is missing") &&
-                     ok;
-            },
-            indices{});
-        return ok;
+        return check_required_entries(r, read_entries<>.data(), size, seen);
     }
 
     static bool on_end(Reader& r) {
@@ -376,54 +517,22 @@ struct StructCodec {
         return r.push_object(p, &ops);
     }
 
-    static bool is_known_key(std::string_view key) noexcept { return find(key, indices{}) < size; }
+    static bool is_known_key(std::string_view key) noexcept {
+        return find_key(keys.data(), size, key) < size;
+    }
 
     /// True when `v` has any field worth writing.
     static bool any_set(const T& v) noexcept {
         const RawFields* noted = raw_fields_of(v.extra);
-        bool any = noted != nullptr ? !noted->empty() : has_content(v.extra);
-        for_each_field(
-            table, [&](auto, const auto& field) { any = any || is_set(v.*(field.member)); },
-            indices{});
-        return any;
+        if (noted != nullptr ? !noted->empty() : has_content(v.extra)) return true;
+        return any_entry_set(write_entries<>.data(), size, const_cast<T*>(&v)); // only read
     }
 
     static void write_fields(std::string& out, const T& v, const WriteOptions& o, bool& first) {
         static const RawFields none;
         const RawFields* noted = raw_fields_of(v.extra);
-        const RawFields& read = noted != nullptr ? *noted : none;
-        for_each_field(
-            table,
-            [&](auto index, const auto& field) {
-                if ((field.flags & read_alias) != 0) return;
-                const auto& m = v.*(field.member);
-                if ((field.flags & required) == 0) {
-                    // What was read is written back as it was: a field sent (even empty) is
-                    // written, one left out stays out unless it has been given a value.
-                    const bool sent = read.was_present(index);
-                    if ((field.flags & lenient_field) != 0) {
-                        if (read.from_input() && !sent && !is_set(m)) return;
-                    } else if (!sent && !has_content(m)) {
-                        return;
-                    }
-                }
-                out.append(first ? "\"" : ",\"");
-                first = false;
-                out.append(field.key.data(), field.key.size());
-                out.append("\":");
-                using M = std::remove_cv_t<std::remove_reference_t<decltype(m)>>;
-                if constexpr (is_integer_member<M>::value) {
-                    if (read.has_text_forms()) {
-                        const std::string* text = read.text_form(field.key);
-                        if (text != nullptr && same_integer(m, *text)) {
-                            write_json_string(out, *text);
-                            return;
-                        }
-                    }
-                }
-                write_value(out, m, o);
-            },
-            indices{});
+        write_members(out, write_entries<>.data(), size, const_cast<T*>(&v), // only read
+                      noted != nullptr ? *noted : none, o, first);
         if (o.include_unknown) write_unknown(out, v.extra, first, &is_known_key);
     }
 

@@ -88,7 +88,7 @@ void merge_reply(R& into, R&& from) {
         into = std::move(from);
         return;
     }
-    const auto table = fields(type_tag<R>{});
+    constexpr auto table = fields(type_tag<R>{});
     for_each_field(
         table,
         [&](auto, const auto& field) {

@@ -100,7 +100,7 @@ MPLUS_WEBHOOKS_DISPATCHER_INLINE void drop_offending(Reply& reply,
         if (tokens.size() > 1) index = JsonPointer::index_of(tokens[1]);
         targets.emplace_back(std::move(tokens[0]), index);
     }
-    const auto table = fields(type_tag<Reply>{});
+    constexpr auto table = fields(type_tag<Reply>{});
     for_each_field(
         table,
         [&](auto, const auto& field) {
