@@ -52,7 +52,7 @@ inline constexpr bool is_vector_v = whd::is_vector<T>::value;
 template <class T, class F>
 void for_each_field_of(F&& f) {
     constexpr auto table = fields(whd::type_tag<T>{});
-    whd::for_each_field(table, f, std::make_index_sequence<std::tuple_size_v<decltype(table)>>{});
+    whd::for_each_field(table, f);
 }
 
 /// Which keys each object has (from the field tables) and which the fixtures fill.

@@ -16,7 +16,6 @@
 #include <optional>
 #include <string>
 #include <system_error>
-#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -54,9 +53,8 @@ struct ScanCodeReply {
 template <class T, detail::if_type<T, ScanCodeReply> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("recognized", &T::recognized),
-                           opt("relationNumber", &T::relation_number), opt("message", &T::message),
-                           opt("customerMessage", &T::customer_message));
+    return field_list(req("recognized", &T::recognized), opt("relationNumber", &T::relation_number),
+                      opt("message", &T::message), opt("customerMessage", &T::customer_message));
 }
 
 /// `lineChanges[]`: a change to an existing line (today: its external discount).
@@ -69,8 +67,7 @@ struct LineChange {
 template <class T, detail::if_type<T, LineChange> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("lineId", &T::line_id),
-                           opt("externalDiscount", &T::external_discount));
+    return field_list(req("lineId", &T::line_id), opt("externalDiscount", &T::external_discount));
 }
 
 /// `lineAdditions[]`: a line to add, by article reference or as a text line.
@@ -91,12 +88,12 @@ struct LineAddition {
 template <class T, detail::if_type<T, LineAddition> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(opt("lineId", &T::line_id), opt("articleNumber", &T::article_number),
-                           opt("barcode", &T::barcode), opt("pluNumber", &T::plu_number),
-                           opt("supplierArticleNumber", &T::supplier_article_number),
-                           opt("extArticleId", &T::ext_article_id),
-                           opt("priceIncl", &T::price_incl), opt("quantity", &T::quantity),
-                           opt("text", &T::text), opt("externalDiscount", &T::external_discount));
+    return field_list(opt("lineId", &T::line_id), opt("articleNumber", &T::article_number),
+                      opt("barcode", &T::barcode), opt("pluNumber", &T::plu_number),
+                      opt("supplierArticleNumber", &T::supplier_article_number),
+                      opt("extArticleId", &T::ext_article_id), opt("priceIncl", &T::price_incl),
+                      opt("quantity", &T::quantity), opt("text", &T::text),
+                      opt("externalDiscount", &T::external_discount));
 }
 
 /// `lineDeletions[]`: a line to delete.
@@ -108,7 +105,7 @@ struct LineDeletion {
 template <class T, detail::if_type<T, LineDeletion> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("lineId", &T::line_id));
+    return field_list(req("lineId", &T::line_id));
 }
 
 /// Print options of a footer text (v59).
@@ -124,9 +121,9 @@ struct TextOptions {
 template <class T, detail::if_type<T, TextOptions> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(opt("align", &T::align), opt("doubleHeight", &T::double_height),
-                           opt("doubleWidth", &T::double_width), opt("underline", &T::underline),
-                           opt("bold", &T::bold));
+    return field_list(opt("align", &T::align), opt("doubleHeight", &T::double_height),
+                      opt("doubleWidth", &T::double_width), opt("underline", &T::underline),
+                      opt("bold", &T::bold));
 }
 
 /// A barcode printed in a footer.
@@ -139,7 +136,7 @@ struct FooterBarcode {
 template <class T, detail::if_type<T, FooterBarcode> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(opt("codeType", &T::code_type), opt("code", &T::code));
+    return field_list(opt("codeType", &T::code_type), opt("code", &T::code));
 }
 
 /// One receipt or bill footer: text, a barcode, more text.
@@ -156,11 +153,11 @@ struct FooterEntry {
 template <class T, detail::if_type<T, FooterEntry> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(opt("textBefore", &T::text_before), alias("text", &T::text_before),
-                           opt("textBeforeOptions", &T::text_before_options),
-                           opt("barcode", &T::barcode), opt("textAfter", &T::text_after),
-                           opt("textAfterOptions", &T::text_after_options),
-                           opt("printSeparate", &T::print_separate));
+    return field_list(opt("textBefore", &T::text_before), alias("text", &T::text_before),
+                      opt("textBeforeOptions", &T::text_before_options),
+                      opt("barcode", &T::barcode), opt("textAfter", &T::text_after),
+                      opt("textAfterOptions", &T::text_after_options),
+                      opt("printSeparate", &T::print_separate));
 }
 
 /// `receiptFooter` / `billFooter`: one footer object or an array of them.
@@ -193,12 +190,12 @@ struct DialogOption {
 template <class T, detail::if_type<T, DialogOption> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("optionId", &T::option_id), req("optionName", &T::option_name),
-                           opt("optionColor", &T::option_color),
-                           opt("articleNumber", &T::article_number), opt("barcode", &T::barcode),
-                           opt("pluNumber", &T::plu_number),
-                           opt("supplierArticleNumber", &T::supplier_article_number),
-                           opt("extArticleId", &T::ext_article_id), opt("disabled", &T::disabled));
+    return field_list(req("optionId", &T::option_id), req("optionName", &T::option_name),
+                      opt("optionColor", &T::option_color),
+                      opt("articleNumber", &T::article_number), opt("barcode", &T::barcode),
+                      opt("pluNumber", &T::plu_number),
+                      opt("supplierArticleNumber", &T::supplier_article_number),
+                      opt("extArticleId", &T::ext_article_id), opt("disabled", &T::disabled));
 }
 
 /// `dialog`: a choice for the cashier; the POS re-sends the event with the selection.
@@ -224,11 +221,11 @@ struct Dialog {
 template <class T, detail::if_type<T, Dialog> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("required", &T::required),
-                           req("allowMultipleOptions", &T::allow_multiple_options),
-                           req("dialogTitle", &T::dialog_title), opt("columns", &T::columns),
-                           opt("requireConfirmation", &T::require_confirmation),
-                           req("dialogOptions", &T::dialog_options));
+    return field_list(req("required", &T::required),
+                      req("allowMultipleOptions", &T::allow_multiple_options),
+                      req("dialogTitle", &T::dialog_title), opt("columns", &T::columns),
+                      opt("requireConfirmation", &T::require_confirmation),
+                      req("dialogOptions", &T::dialog_options));
 }
 
 /// `options[]` of a form field.
@@ -250,12 +247,12 @@ struct FormOption {
 template <class T, detail::if_type<T, FormOption> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("id", &T::id), req("label", &T::label), opt("color", &T::color),
-                           opt("selected", &T::selected), opt("image", &T::image),
-                           opt("articleNumber", &T::article_number), opt("barcode", &T::barcode),
-                           opt("pluNumber", &T::plu_number),
-                           opt("supplierArticleNumber", &T::supplier_article_number),
-                           opt("extArticleId", &T::ext_article_id), opt("disabled", &T::disabled));
+    return field_list(req("id", &T::id), req("label", &T::label), opt("color", &T::color),
+                      opt("selected", &T::selected), opt("image", &T::image),
+                      opt("articleNumber", &T::article_number), opt("barcode", &T::barcode),
+                      opt("pluNumber", &T::plu_number),
+                      opt("supplierArticleNumber", &T::supplier_article_number),
+                      opt("extArticleId", &T::ext_article_id), opt("disabled", &T::disabled));
 }
 
 /// `fields[]` of a form.
@@ -282,7 +279,7 @@ struct FormField {
 template <class T, detail::if_type<T, FormField> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(
+    return field_list(
         req("id", &T::id), req("type", &T::type), req("required", &T::required),
         opt("separator", &T::separator), req("label", &T::label), opt("hint", &T::hint),
         opt("value", &T::value), opt("minimumLength", &T::minimum_length),
@@ -304,8 +301,8 @@ struct Form {
 template <class T, detail::if_type<T, Form> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("id", &T::id), req("title", &T::title),
-                           opt("enableReset", &T::enable_reset), req("fields", &T::fields));
+    return field_list(req("id", &T::id), req("title", &T::title),
+                      opt("enableReset", &T::enable_reset), req("fields", &T::fields));
 }
 
 /// The message properties shared by `message[]`, `polling` and `externalPayment`.
@@ -325,7 +322,7 @@ struct MessageText {
 template <class T, detail::if_type<T, MessageText> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(
+    return field_list(
         opt("message", &T::message), opt("customerMessage", &T::customer_message),
         opt("displayTime", &T::display_time), opt("messageDisplayTime", &T::message_display_time),
         opt("customerMessageDisplayTime", &T::customer_message_display_time),
@@ -342,8 +339,8 @@ struct Message : MessageText {
 template <class T, detail::if_type<T, Message> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::tuple_cat(fields(type_tag<MessageText>{}),
-                          std::make_tuple(opt("backgroundColor", &T::background_color)));
+    return concat_fields(fields(type_tag<MessageText>{}),
+                         field_list(opt("backgroundColor", &T::background_color)));
 }
 
 /// `requestScanCode` (v13.1): asks the POS to have a code scanned.
@@ -356,7 +353,7 @@ struct RequestScanCode {
 template <class T, detail::if_type<T, RequestScanCode> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("required", &T::required), req("requestTitle", &T::request_title));
+    return field_list(req("required", &T::required), req("requestTitle", &T::request_title));
 }
 
 /// `displayBarcode` (v21.2): a code on the customer display.
@@ -369,7 +366,7 @@ struct DisplayBarcode {
 template <class T, detail::if_type<T, DisplayBarcode> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("codeType", &T::code_type), req("code", &T::code));
+    return field_list(req("codeType", &T::code_type), req("code", &T::code));
 }
 
 /// `openUrl` (v48): a web page to show or redirect to.
@@ -386,7 +383,7 @@ struct OpenUrl {
 template <class T, detail::if_type<T, OpenUrl> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(
+    return field_list(
         req("url", &T::url), opt("autoOpen", &T::auto_open), opt("urlTitle", &T::url_title),
         opt("closeOnDomainChange", &T::close_on_domain_change),
         opt("minimumWidth", &T::minimum_width), opt("minimumHeight", &T::minimum_height));
@@ -402,8 +399,8 @@ struct CustomActionChange {
 template <class T, detail::if_type<T, CustomActionChange> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("customActionId", &T::custom_action_id),
-                           req("buttonCaption", &T::button_caption));
+    return field_list(req("customActionId", &T::custom_action_id),
+                      req("buttonCaption", &T::button_caption));
 }
 
 /// `externalCardScan` (v16.2): a card scanned outside the POS, shown on its screen.
@@ -421,7 +418,7 @@ struct ExternalCardScan {
 template <class T, detail::if_type<T, ExternalCardScan> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(
+    return field_list(
         opt("cardIdentifier", &T::card_identifier), opt("cardDescription", &T::card_description),
         opt("cardBalance", &T::card_balance), opt("cardExpiration", &T::card_expiration),
         opt("cardBlocked", &T::card_blocked), opt("displayTime", &T::display_time),
@@ -439,8 +436,8 @@ struct PrepayPayment {
 template <class T, detail::if_type<T, PrepayPayment> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("paymentId", &T::payment_id), req("amount", &T::amount),
-                           opt("method", &T::method));
+    return field_list(req("paymentId", &T::payment_id), req("amount", &T::amount),
+                      opt("method", &T::method));
 }
 
 /// `prepayTable` (v16.2): payments registered on a table.
@@ -454,8 +451,8 @@ struct PrepayTable {
 template <class T, detail::if_type<T, PrepayTable> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("table", &T::table), req("sessionId", &T::session_id),
-                           req("payments", &T::payments));
+    return field_list(req("table", &T::table), req("sessionId", &T::session_id),
+                      req("payments", &T::payments));
 }
 
 /// `requestCustomAction` (v17.0): asks the POS to run a custom action.
@@ -467,7 +464,7 @@ struct RequestCustomAction {
 template <class T, detail::if_type<T, RequestCustomAction> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("customActionId", &T::custom_action_id));
+    return field_list(req("customActionId", &T::custom_action_id));
 }
 
 /// `externalPayment.receiptTexts[]` (v48).
@@ -481,8 +478,8 @@ struct ReceiptText {
 template <class T, detail::if_type<T, ReceiptText> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(opt("type", &T::type), req("text", &T::text),
-                           opt("requiresSignature", &T::requires_signature));
+    return field_list(opt("type", &T::type), req("text", &T::text),
+                      opt("requiresSignature", &T::requires_signature));
 }
 
 /// `externalPayment` of a reply: steers the running external payment.
@@ -505,14 +502,14 @@ template <class T, detail::if_type<T, ExternalPaymentReply> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
     using E = T;
-    return std::tuple_cat(
-        std::make_tuple(opt("externalPaymentId", &E::external_payment_id),
-                        opt("started", &E::started), opt("confirmed", &E::confirmed),
-                        opt("cancelled", &E::cancelled), opt("finalAmount", &E::final_amount),
-                        opt("externalTransactionReference", &E::external_transaction_reference),
-                        opt("receiptTexts", &E::receipt_texts), opt("cardType", &E::card_type),
-                        opt("terminalId", &E::terminal_id), opt("method", &E::method),
-                        opt("requiresReceiptPrinter", &E::requires_receipt_printer)),
+    return concat_fields(
+        field_list(opt("externalPaymentId", &E::external_payment_id), opt("started", &E::started),
+                   opt("confirmed", &E::confirmed), opt("cancelled", &E::cancelled),
+                   opt("finalAmount", &E::final_amount),
+                   opt("externalTransactionReference", &E::external_transaction_reference),
+                   opt("receiptTexts", &E::receipt_texts), opt("cardType", &E::card_type),
+                   opt("terminalId", &E::terminal_id), opt("method", &E::method),
+                   opt("requiresReceiptPrinter", &E::requires_receipt_printer)),
         fields(type_tag<Message>{}));
 }
 
@@ -524,8 +521,8 @@ struct Polling : MessageText {
 template <class T, detail::if_type<T, Polling> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::tuple_cat(std::make_tuple(req("finished", &T::finished)),
-                          fields(type_tag<MessageText>{}));
+    return concat_fields(field_list(req("finished", &T::finished)),
+                         fields(type_tag<MessageText>{}));
 }
 
 /// A reply: any combination of reply objects; an empty Reply is the legal `{}`.
@@ -569,12 +566,9 @@ struct Reply {
         const Self& self = *this;
         bool any = !self.extra.empty();
         const auto table = fields(detail::type_tag<Self>{});
-        detail::for_each_field(
-            table,
-            [&](auto, const auto& field) {
-                any = any || detail::has_content(self.*(field.member));
-            },
-            std::make_index_sequence<std::tuple_size_v<decltype(table)>>{});
+        detail::for_each_field(table, [&](auto, const auto& field) {
+            any = any || detail::has_content(self.*(field.member));
+        });
         return !any;
     }
 };
@@ -583,7 +577,7 @@ template <class T, detail::if_type<T, Reply> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
     using R = T;
-    return std::make_tuple(
+    return field_list(
         opt("error", &R::error), opt("scanCode", &R::scan_code),
         opt("lineChanges", &R::line_changes), opt("lineAdditions", &R::line_additions),
         opt("lineDeletions", &R::line_deletions), opt("lockSession", &R::lock_session),

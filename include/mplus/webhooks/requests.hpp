@@ -14,7 +14,6 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <tuple>
 #include <vector>
 
 MPLUS_WEBHOOKS_BEGIN_NAMESPACE
@@ -40,7 +39,7 @@ struct Event {
 template <class T, detail::if_type<T, Event> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(
+    return field_list(
         opt("eventBlocking", &T::event_blocking), opt("eventPolling", &T::event_polling),
         opt("eventCounter", &T::event_counter), opt("eventTimestamp", &T::event_timestamp));
 }
@@ -72,7 +71,7 @@ struct Sender {
 template <class T, detail::if_type<T, Sender> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(
+    return field_list(
         opt("branchNumber", &T::branch_number), opt("workplaceNumber", &T::workplace_number),
         opt("instanceId", &T::instance_id), opt("paymentStarted", &T::payment_started),
         opt("productName", &T::product_name), opt("employeeNumber", &T::employee_number),
@@ -96,9 +95,9 @@ struct Table {
 template <class T, detail::if_type<T, Table> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(opt("number", &T::number), opt("subNumber", &T::sub_number),
-                           opt("tableName", &T::table_name),
-                           opt("numberOfGuests", &T::number_of_guests));
+    return field_list(opt("number", &T::number), opt("subNumber", &T::sub_number),
+                      opt("tableName", &T::table_name),
+                      opt("numberOfGuests", &T::number_of_guests));
 }
 
 /// An external discount: on a session line, and in a reply's line changes and additions.
@@ -115,7 +114,7 @@ struct ExternalDiscount {
 template <class T, detail::if_type<T, ExternalDiscount> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(
+    return field_list(
         opt("discountId", &T::discount_id), opt("discountDescription", &T::discount_description),
         opt("discountPercentage", &T::discount_percentage),
         opt("discountAmount", &T::discount_amount), opt("applyToQuantity", &T::apply_to_quantity),
@@ -143,15 +142,15 @@ struct SessionLine {
 template <class T, detail::if_type<T, SessionLine> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(
-        req("lineId", &T::line_id), opt("articleNumber", &T::article_number),
-        opt("priceIncl", &T::price_incl), opt("quantity", &T::quantity), lenient("text", &T::text),
-        opt("discountPercentage", &T::discount_percentage),
-        opt("discountAmount", &T::discount_amount),
-        opt("supplierArticleNumber", &T::supplier_article_number), opt("pluNumber", &T::plu_number),
-        opt("extArticleId", &T::ext_article_id), opt("externalDiscount", &T::external_discount),
-        opt("preparationMethods", &T::preparation_methods),
-        opt("componentArticles", &T::component_articles));
+    return field_list(req("lineId", &T::line_id), opt("articleNumber", &T::article_number),
+                      opt("priceIncl", &T::price_incl), opt("quantity", &T::quantity),
+                      lenient("text", &T::text), opt("discountPercentage", &T::discount_percentage),
+                      opt("discountAmount", &T::discount_amount),
+                      opt("supplierArticleNumber", &T::supplier_article_number),
+                      opt("pluNumber", &T::plu_number), opt("extArticleId", &T::ext_article_id),
+                      opt("externalDiscount", &T::external_discount),
+                      opt("preparationMethods", &T::preparation_methods),
+                      opt("componentArticles", &T::component_articles));
 }
 
 /// A payment: `completeSession.payments[]` and `session.payments[]`.
@@ -165,8 +164,8 @@ struct Payment {
 template <class T, detail::if_type<T, Payment> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("amount", &T::amount), lenient("description", &T::description),
-                           lenient("method", &T::method));
+    return field_list(req("amount", &T::amount), lenient("description", &T::description),
+                      lenient("method", &T::method));
 }
 
 /// A relation (customer): `session.relation` and `selectRelation.relation`.
@@ -179,7 +178,7 @@ struct Relation {
 template <class T, detail::if_type<T, Relation> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("relationNumber", &T::relation_number), opt("name", &T::name));
+    return field_list(req("relationNumber", &T::relation_number), opt("name", &T::name));
 }
 
 /// `session`: the current sale.
@@ -206,11 +205,11 @@ struct Session {
 template <class T, detail::if_type<T, Session> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("sessionId", &T::session_id), opt("table", &T::table),
-                           lenient("lines", &T::lines), opt("relation", &T::relation),
-                           opt("payments", &T::payments), opt("openAmount", &T::open_amount),
-                           opt("totalInclAmount", &T::total_incl_amount),
-                           opt("totalExclAmount", &T::total_excl_amount));
+    return field_list(req("sessionId", &T::session_id), opt("table", &T::table),
+                      lenient("lines", &T::lines), opt("relation", &T::relation),
+                      opt("payments", &T::payments), opt("openAmount", &T::open_amount),
+                      opt("totalInclAmount", &T::total_incl_amount),
+                      opt("totalExclAmount", &T::total_excl_amount));
 }
 
 /// `scanCode` of a scanCode request: what was scanned.
@@ -223,7 +222,7 @@ struct ScannedCode {
 template <class T, detail::if_type<T, ScannedCode> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("scannedCode", &T::scanned_code), opt("codeType", &T::code_type));
+    return field_list(req("scannedCode", &T::scanned_code), opt("codeType", &T::code_type));
 }
 
 /// `addSessionLine`, `updateSessionLine`, `removeSessionLine`: the line concerned. The POS
@@ -243,7 +242,7 @@ struct MergeSession {
 template <class T, detail::if_type<T, MergeSession> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("mergeWithSessionId", &T::merge_with_session_id));
+    return field_list(req("mergeWithSessionId", &T::merge_with_session_id));
 }
 
 /// `completeSession`: the payments of the final transaction only.
@@ -255,7 +254,7 @@ struct CompleteSession {
 template <class T, detail::if_type<T, CompleteSession> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(lenient("payments", &T::payments));
+    return field_list(lenient("payments", &T::payments));
 }
 
 /// `selectRelation` (v43.1.1): the selected relation, empty on deselect. Both deselect forms
@@ -268,7 +267,7 @@ struct SelectRelation {
 template <class T, detail::if_type<T, SelectRelation> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(lenient("relation", &T::relation));
+    return field_list(lenient("relation", &T::relation));
 }
 
 /// `customAction`: the button that was pressed.
@@ -284,10 +283,10 @@ struct CustomAction {
 template <class T, detail::if_type<T, CustomAction> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("customActionId", &T::custom_action_id),
-                           lenient("buttonCaption", &T::button_caption),
-                           lenient("onStartup", &T::on_startup), opt("longClick", &T::long_click),
-                           opt("numpadValue", &T::numpad_value));
+    return field_list(req("customActionId", &T::custom_action_id),
+                      lenient("buttonCaption", &T::button_caption),
+                      lenient("onStartup", &T::on_startup), opt("longClick", &T::long_click),
+                      opt("numpadValue", &T::numpad_value));
 }
 
 /// `cafeteriaOrder` of the kitchen events.
@@ -302,8 +301,8 @@ struct CafeteriaOrder {
 template <class T, detail::if_type<T, CafeteriaOrder> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(opt("orderId", &T::order_id), opt("year", &T::year),
-                           opt("number", &T::number), opt("ticketNumber", &T::ticket_number));
+    return field_list(opt("orderId", &T::order_id), opt("year", &T::year),
+                      opt("number", &T::number), opt("ticketNumber", &T::ticket_number));
 }
 
 /// `tableOrder` of the kitchen events.
@@ -317,8 +316,8 @@ struct TableOrder {
 template <class T, detail::if_type<T, TableOrder> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(opt("orderId", &T::order_id), opt("year", &T::year),
-                           opt("number", &T::number));
+    return field_list(opt("orderId", &T::order_id), opt("year", &T::year),
+                      opt("number", &T::number));
 }
 
 /// `course` of the kitchen events.
@@ -335,11 +334,11 @@ struct Course {
 template <class T, detail::if_type<T, Course> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(opt("courseNumber", &T::course_number), opt("name", &T::name),
-                           opt("abbreviation", &T::abbreviation),
-                           opt("sequenceNumber", &T::sequence_number),
-                           opt("expectedPreparationTime", &T::expected_preparation_time),
-                           opt("actualPreparationTime", &T::actual_preparation_time));
+    return field_list(opt("courseNumber", &T::course_number), opt("name", &T::name),
+                      opt("abbreviation", &T::abbreviation),
+                      opt("sequenceNumber", &T::sequence_number),
+                      opt("expectedPreparationTime", &T::expected_preparation_time),
+                      opt("actualPreparationTime", &T::actual_preparation_time));
 }
 
 /// `externalPayment` of the four external-payment events.
@@ -354,9 +353,8 @@ struct ExternalPaymentDetails {
 template <class T, detail::if_type<T, ExternalPaymentDetails> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("externalPaymentId", &T::external_payment_id),
-                           req("amount", &T::amount), lenient("method", &T::method),
-                           opt("callbackUrl", &T::callback_url));
+    return field_list(req("externalPaymentId", &T::external_payment_id), req("amount", &T::amount),
+                      lenient("method", &T::method), opt("callbackUrl", &T::callback_url));
 }
 
 /// `dialog` on a re-sent request: the options the user chose (possibly none).
@@ -368,7 +366,7 @@ struct DialogSelection {
 template <class T, detail::if_type<T, DialogSelection> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(lenient("selectedDialogOptionIds", &T::selected_dialog_option_ids));
+    return field_list(lenient("selectedDialogOptionIds", &T::selected_dialog_option_ids));
 }
 
 /// A submitted form field: its value (always a string) and, for select fields, the options.
@@ -382,8 +380,7 @@ struct FormFieldValue {
 template <class T, detail::if_type<T, FormFieldValue> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("id", &T::id), opt("value", &T::value),
-                           opt("selected", &T::selected));
+    return field_list(req("id", &T::id), opt("value", &T::value), opt("selected", &T::selected));
 }
 
 /// `form` on a re-sent request (v59): the submitted values, or cancelled.
@@ -405,8 +402,8 @@ struct FormSubmission {
 template <class T, detail::if_type<T, FormSubmission> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("id", &T::id), opt("cancelled", &T::cancelled),
-                           opt("fields", &T::fields));
+    return field_list(req("id", &T::id), opt("cancelled", &T::cancelled),
+                      opt("fields", &T::fields));
 }
 
 /// `openUrl` on a request (v48): present when the client can open URLs.
@@ -418,7 +415,7 @@ struct OpenUrlPreferences {
 template <class T, detail::if_type<T, OpenUrlPreferences> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(opt("redirectUrl", &T::redirect_url));
+    return field_list(opt("redirectUrl", &T::redirect_url));
 }
 
 /// An error object: `{"code":"...","message":"..."}`, in both directions.
@@ -431,7 +428,7 @@ struct ErrorInfo {
 template <class T, detail::if_type<T, ErrorInfo> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("code", &T::code), opt("message", &T::message));
+    return field_list(req("code", &T::code), opt("message", &T::message));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -450,9 +447,8 @@ struct RequestBase {
 template <class T, detail::if_type<T, RequestBase> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("event", &T::event), req("sender", &T::sender),
-                           opt("dialog", &T::dialog), opt("form", &T::form),
-                           opt("openUrl", &T::open_url));
+    return field_list(req("event", &T::event), req("sender", &T::sender), opt("dialog", &T::dialog),
+                      opt("form", &T::form), opt("openUrl", &T::open_url));
 }
 
 /// A request that carries the session and nothing else of its own (startSession,
@@ -464,8 +460,7 @@ struct SessionRequest : RequestBase {
 template <class T, detail::if_type<T, SessionRequest> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::tuple_cat(fields(type_tag<RequestBase>{}),
-                          std::make_tuple(req("session", &T::session)));
+    return concat_fields(fields(type_tag<RequestBase>{}), field_list(req("session", &T::session)));
 }
 
 /// scanCode: a code was scanned that the POS may not know.
@@ -476,8 +471,8 @@ struct ScanCodeRequest : SessionRequest {
 template <class T, detail::if_type<T, ScanCodeRequest> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::tuple_cat(fields(type_tag<SessionRequest>{}),
-                          std::make_tuple(details("scanCode", &T::scan_code)));
+    return concat_fields(fields(type_tag<SessionRequest>{}),
+                         field_list(details("scanCode", &T::scan_code)));
 }
 
 /// addSessionLine: a line was added.
@@ -501,30 +496,30 @@ struct SelectRelationRequest : SessionRequest {
 template <class T, detail::if_type<T, AddSessionLineRequest> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::tuple_cat(fields(type_tag<SessionRequest>{}),
-                          std::make_tuple(details("addSessionLine", &T::add_session_line)));
+    return concat_fields(fields(type_tag<SessionRequest>{}),
+                         field_list(details("addSessionLine", &T::add_session_line)));
 }
 /// Field table of UpdateSessionLineRequest.
 template <class T, detail::if_type<T, UpdateSessionLineRequest> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::tuple_cat(fields(type_tag<SessionRequest>{}),
-                          std::make_tuple(details("updateSessionLine", &T::update_session_line)));
+    return concat_fields(fields(type_tag<SessionRequest>{}),
+                         field_list(details("updateSessionLine", &T::update_session_line)));
 }
 /// Field table of RemoveSessionLineRequest.
 template <class T, detail::if_type<T, RemoveSessionLineRequest> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::tuple_cat(fields(type_tag<SessionRequest>{}),
-                          std::make_tuple(details("removeSessionLine", &T::remove_session_line)));
+    return concat_fields(fields(type_tag<SessionRequest>{}),
+                         field_list(details("removeSessionLine", &T::remove_session_line)));
 }
 
 /// Field table of SelectRelationRequest.
 template <class T, detail::if_type<T, SelectRelationRequest> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::tuple_cat(fields(type_tag<SessionRequest>{}),
-                          std::make_tuple(nullable_details("selectRelation", &T::select_relation)));
+    return concat_fields(fields(type_tag<SessionRequest>{}),
+                         field_list(nullable_details("selectRelation", &T::select_relation)));
 }
 
 /// mergeSession: the session is merged with another one.
@@ -535,8 +530,8 @@ struct MergeSessionRequest : SessionRequest {
 template <class T, detail::if_type<T, MergeSessionRequest> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::tuple_cat(fields(type_tag<SessionRequest>{}),
-                          std::make_tuple(details("mergeSession", &T::merge_session)));
+    return concat_fields(fields(type_tag<SessionRequest>{}),
+                         field_list(details("mergeSession", &T::merge_session)));
 }
 
 /// completeSession: the sale was paid.
@@ -547,9 +542,8 @@ struct CompleteSessionRequest : SessionRequest {
 template <class T, detail::if_type<T, CompleteSessionRequest> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::tuple_cat(
-        fields(type_tag<SessionRequest>{}),
-        std::make_tuple(lenient_details("completeSession", &T::complete_session)));
+    return concat_fields(fields(type_tag<SessionRequest>{}),
+                         field_list(lenient_details("completeSession", &T::complete_session)));
 }
 
 /// printBill: a bill is printed; its previous payments are unpublished and kept raw.
@@ -560,8 +554,8 @@ struct PrintBillRequest : SessionRequest {
 template <class T, detail::if_type<T, PrintBillRequest> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::tuple_cat(fields(type_tag<SessionRequest>{}),
-                          std::make_tuple(details("printBill", &T::print_bill)));
+    return concat_fields(fields(type_tag<SessionRequest>{}),
+                         field_list(details("printBill", &T::print_bill)));
 }
 
 /// customAction: a custom button was pressed (also at POS start-up, possibly without session).
@@ -573,9 +567,9 @@ struct CustomActionRequest : RequestBase {
 template <class T, detail::if_type<T, CustomActionRequest> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::tuple_cat(
+    return concat_fields(
         fields(type_tag<RequestBase>{}),
-        std::make_tuple(opt("session", &T::session), details("customAction", &T::custom_action)));
+        field_list(opt("session", &T::session), details("customAction", &T::custom_action)));
 }
 
 /// backgroundPoll: runs all the time the POS runs; no session; always blocking and polling.
@@ -599,11 +593,11 @@ struct KitchenRequest : RequestBase {
 template <class T, detail::if_type<T, KitchenRequest> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::tuple_cat(
-        fields(type_tag<RequestBase>{}),
-        std::make_tuple(opt("session", &T::session), opt("cafeteriaOrder", &T::cafeteria_order),
-                        opt("tableOrder", &T::table_order), opt("table", &T::table),
-                        opt("course", &T::course), opt("order", &T::order)));
+    return concat_fields(fields(type_tag<RequestBase>{}),
+                         field_list(opt("session", &T::session),
+                                    opt("cafeteriaOrder", &T::cafeteria_order),
+                                    opt("tableOrder", &T::table_order), opt("table", &T::table),
+                                    opt("course", &T::course), opt("order", &T::order)));
 }
 
 /// startExternalPayment, pollExternalPayment, requestCancelExternalPayment,
@@ -616,9 +610,9 @@ struct ExternalPaymentRequest : RequestBase {
 template <class T, detail::if_type<T, ExternalPaymentRequest> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::tuple_cat(fields(type_tag<RequestBase>{}),
-                          std::make_tuple(opt("session", &T::session),
-                                          details("externalPayment", &T::external_payment)));
+    return concat_fields(
+        fields(type_tag<RequestBase>{}),
+        field_list(opt("session", &T::session), details("externalPayment", &T::external_payment)));
 }
 
 /// The POS's error request: a reply of ours broke a rule. Not an event of its own: it comes
@@ -638,7 +632,7 @@ struct PosErrorRequest {
 template <class T, detail::if_type<T, PosErrorRequest> = 0>
 constexpr auto fields(detail::type_tag<T>) {
     using namespace detail;
-    return std::make_tuple(req("error", &T::error), req("original", &T::original));
+    return field_list(req("error", &T::error), req("original", &T::original));
 }
 
 MPLUS_WEBHOOKS_END_NAMESPACE

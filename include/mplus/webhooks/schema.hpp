@@ -157,34 +157,30 @@ template <class T>
 struct SchemaOf<T, std::enable_if_t<is_described_v<T>>> {
     static nlohmann::json get(const SchemaOptions& o) {
         constexpr auto table = fields(type_tag<T>{});
-        constexpr std::size_t size = std::tuple_size_v<std::remove_const_t<decltype(table)>>;
         nlohmann::json properties = nlohmann::json::object();
         nlohmann::json required_keys = nlohmann::json::array();
-        for_each_field(
-            table,
-            [&](auto, const auto& field) {
-                using M = std::remove_reference_t<decltype(std::declval<T&>().*(field.member))>;
-                const bool is_required = (field.flags & required) != 0;
-                const bool is_details = (field.flags & event_details) != 0;
-                const bool is_lenient = (field.flags & lenient_field) != 0;
-                // The same rules as StructCodec::expect_field: which members read null as empty
-                // (a lenient field may be absent, but a null there is the wrong type; raw JSON
-                // keeps whatever came, null included).
-                const bool null_empty = !std::is_same_v<M, RawJson> && !is_lenient &&
-                                        ((field.flags & null_is_empty) != 0 ||
-                                         (!is_required && !is_optional<M>::value));
-                const bool accepts_null = null_empty || (!is_details && is_optional<M>::value);
-                nlohmann::json s = schema_of<M>(o);
-                if (accepts_null && !is_optional<M>::value) s = nullable(std::move(s));
-                if constexpr (is_optional<M>::value) {
-                    if (!accepts_null) s = schema_of<typename M::value_type>(o);
-                }
-                if ((field.flags & read_alias) != 0) s["deprecated"] = true;
-                const std::string key(field.key);
-                properties[key] = std::move(s);
-                if (is_required) required_keys.push_back(key);
-            },
-            std::make_index_sequence<size>{});
+        for_each_field(table, [&](auto, const auto& field) {
+            using M = std::remove_reference_t<decltype(std::declval<T&>().*(field.member))>;
+            const bool is_required = (field.flags & required) != 0;
+            const bool is_details = (field.flags & event_details) != 0;
+            const bool is_lenient = (field.flags & lenient_field) != 0;
+            // The same rules as StructCodec::expect_field: which members read null as empty
+            // (a lenient field may be absent, but a null there is the wrong type; raw JSON
+            // keeps whatever came, null included).
+            const bool null_empty =
+                !std::is_same_v<M, RawJson> && !is_lenient &&
+                ((field.flags & null_is_empty) != 0 || (!is_required && !is_optional<M>::value));
+            const bool accepts_null = null_empty || (!is_details && is_optional<M>::value);
+            nlohmann::json s = schema_of<M>(o);
+            if (accepts_null && !is_optional<M>::value) s = nullable(std::move(s));
+            if constexpr (is_optional<M>::value) {
+                if (!accepts_null) s = schema_of<typename M::value_type>(o);
+            }
+            if ((field.flags & read_alias) != 0) s["deprecated"] = true;
+            const std::string key(field.key);
+            properties[key] = std::move(s);
+            if (is_required) required_keys.push_back(key);
+        });
         nlohmann::json out = {{"type", "object"}, {"properties", std::move(properties)}};
         if (!required_keys.empty()) out["required"] = std::move(required_keys);
         if (o.strict) out["additionalProperties"] = false;

@@ -12,7 +12,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -88,6 +87,66 @@ constexpr Field<C, M> alias(std::string_view key, M C::*member) noexcept {
     return {key, member, read_alias};
 }
 
+/// One entry of a FieldList, found by its index.
+template <std::size_t I, class F>
+struct FieldSlot {
+    F field;
+};
+
+template <class Indices, class... Fs>
+struct FieldListBase;
+template <std::size_t... I, class... Fs>
+struct FieldListBase<std::index_sequence<I...>, Fs...> : FieldSlot<I, Fs>... {};
+
+/// A field table: its fields in protocol order, of as many types as there are member types.
+/// (A list of its own rather than a std::tuple, whose constructors a compiler checks for
+/// every table; only what the walks use is here.)
+template <class... Fs>
+struct FieldList : FieldListBase<std::index_sequence_for<Fs...>, Fs...> {
+    static constexpr std::size_t size = sizeof...(Fs);
+};
+
+template <std::size_t... I, class... Fs>
+constexpr FieldList<Fs...> make_field_list(std::index_sequence<I...>, const Fs&... fields) {
+    return FieldList<Fs...>{{FieldSlot<I, Fs>{fields}...}};
+}
+
+/// The table of the fields given, in order.
+template <class... Fs>
+constexpr FieldList<Fs...> field_list(const Fs&... fields) {
+    return make_field_list(std::index_sequence_for<Fs...>{}, fields...);
+}
+
+/// Field I of a table.
+template <std::size_t I, class F>
+constexpr const F& field_at(const FieldSlot<I, F>& slot) noexcept {
+    return slot.field;
+}
+
+template <class... As, class... Bs, std::size_t... I, std::size_t... J>
+constexpr FieldList<As..., Bs...> concat_two(const FieldList<As...>& a, const FieldList<Bs...>& b,
+                                             std::index_sequence<I...>, std::index_sequence<J...>) {
+    return field_list(field_at<I>(a)..., field_at<J>(b)...);
+}
+
+/// One table: itself.
+template <class... As>
+constexpr FieldList<As...> concat_fields(const FieldList<As...>& a) {
+    return a;
+}
+/// The fields of `a`, then those of `b`, then those of `rest` (a table that extends another).
+template <class... As, class... Bs, class... Lists>
+constexpr auto concat_fields(const FieldList<As...>& a, const FieldList<Bs...>& b,
+                             const Lists&... rest) {
+    return concat_fields(
+        concat_two(a, b, std::index_sequence_for<As...>{}, std::index_sequence_for<Bs...>{}),
+        rest...);
+}
+
+/// The number of fields of a table type.
+template <class Table>
+inline constexpr std::size_t field_count_v = std::remove_cv_t<Table>::size;
+
 /// True when T has a field table (a `fields(type_tag<T>)` function found by ADL).
 template <class T, class = void>
 struct is_described : std::false_type {};
@@ -106,10 +165,14 @@ struct is_vector : std::false_type {};
 template <class T, class A>
 struct is_vector<std::vector<T, A>> : std::true_type {};
 
-/// Calls f(index, field) for every entry of a field table.
 template <class Table, class F, std::size_t... I>
-constexpr void for_each_field(const Table& table, F&& f, std::index_sequence<I...>) {
-    (f(std::integral_constant<std::size_t, I>{}, std::get<I>(table)), ...);
+constexpr void for_each_field_of(const Table& table, F& f, std::index_sequence<I...>) {
+    (f(std::integral_constant<std::size_t, I>{}, field_at<I>(table)), ...);
+}
+/// Calls f(index, field) for every entry of a field table.
+template <class Table, class F>
+constexpr void for_each_field(const Table& table, F&& f) {
+    for_each_field_of(table, f, std::make_index_sequence<field_count_v<Table>>{});
 }
 
 /// True when an optional member holds something worth writing.

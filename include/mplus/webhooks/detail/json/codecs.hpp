@@ -25,7 +25,6 @@
 #include <string>
 #include <string_view>
 #include <system_error>
-#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -399,25 +398,25 @@ bool check_required_entries(R& r, const ReadEntry* entries, std::size_t n, std::
 template <class T>
 struct StructCodec {
     static constexpr auto table = fields(type_tag<T>{});
-    static constexpr std::size_t size = std::tuple_size_v<std::remove_const_t<decltype(table)>>;
+    static constexpr std::size_t size = field_count_v<decltype(table)>;
     static_assert(size <= 64, "a field table holds at most 64 fields");
 
     /// The member of field I in `object` (a T).
     template <std::size_t I>
     static void* locate(void* object) noexcept {
-        constexpr auto member = std::get<I>(table).member; // evaluated at compile time
+        constexpr auto member = field_at<I>(table).member; // evaluated at compile time
         return &(static_cast<T*>(object)->*member);
     }
 
     /// The member type of field I.
     template <std::size_t I>
     using member_type =
-        std::remove_reference_t<decltype(std::declval<T&>().*(std::get<I>(table).member))>;
+        std::remove_reference_t<decltype(std::declval<T&>().*(field_at<I>(table).member))>;
 
     /// The read entry of field I.
     template <std::size_t I>
     static constexpr ReadEntry read_entry() {
-        constexpr auto field = std::get<I>(table);
+        constexpr auto field = field_at<I>(table);
         using M = member_type<I>;
         // An optional field that is not a std::optional (a list omitted when empty, a string)
         // reads null as empty too, like every optional field.
@@ -443,8 +442,8 @@ struct StructCodec {
     static constexpr WriteEntry write_entry() {
         using M = member_type<I>;
         WriteEntry e;
-        e.key = std::get<I>(table).key;
-        e.flags = std::get<I>(table).flags;
+        e.key = field_at<I>(table).key;
+        e.flags = field_at<I>(table).flags;
         e.locate = &locate<I>;
         e.write = &MemberOps<M>::write;
         e.is_set = &MemberOps<M>::is_set;
@@ -455,7 +454,7 @@ struct StructCodec {
 
     template <std::size_t... I>
     static constexpr std::array<std::string_view, size> keys_of(std::index_sequence<I...>) {
-        return {{std::get<I>(table).key...}};
+        return {{field_at<I>(table).key...}};
     }
     /// The JSON keys, in the table's order.
     static constexpr std::array<std::string_view, size> keys =

@@ -75,9 +75,9 @@ struct Probe {
 /// Field table of Probe.
 template <class T, if_type<T, Probe> = 0>
 constexpr auto fields(type_tag<T>) {
-    return std::make_tuple(opt("event", &T::event), opt("sender", &T::sender),
-                           opt("dialog", &T::dialog), opt("form", &T::form),
-                           opt("error", &T::error), opt("original", &T::original));
+    return field_list(opt("event", &T::event), opt("sender", &T::sender), opt("dialog", &T::dialog),
+                      opt("form", &T::form), opt("error", &T::error),
+                      opt("original", &T::original));
 }
 
 /// Adds `from` to the reply under construction `into`: lists are appended, an object `from`
@@ -89,20 +89,17 @@ void merge_reply(R& into, R&& from) {
         return;
     }
     constexpr auto table = fields(type_tag<R>{});
-    for_each_field(
-        table,
-        [&](auto, const auto& field) {
-            auto& to = into.*(field.member);
-            auto& add = from.*(field.member);
-            using M = std::remove_reference_t<decltype(to)>;
-            if constexpr (is_vector<M>::value) {
-                to.insert(to.end(), std::make_move_iterator(add.begin()),
-                          std::make_move_iterator(add.end()));
-            } else {
-                if (has_content(add)) to = std::move(add);
-            }
-        },
-        std::make_index_sequence<std::tuple_size_v<decltype(table)>>{});
+    for_each_field(table, [&](auto, const auto& field) {
+        auto& to = into.*(field.member);
+        auto& add = from.*(field.member);
+        using M = std::remove_reference_t<decltype(to)>;
+        if constexpr (is_vector<M>::value) {
+            to.insert(to.end(), std::make_move_iterator(add.begin()),
+                      std::make_move_iterator(add.end()));
+        } else {
+            if (has_content(add)) to = std::move(add);
+        }
+    });
     for (const auto& e : from.extra) into.extra.set(e.key, e.value);
 }
 #ifdef MPLUS_WEBHOOKS_PRECOMPILED

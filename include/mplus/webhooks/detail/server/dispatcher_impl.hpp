@@ -101,36 +101,33 @@ MPLUS_WEBHOOKS_DISPATCHER_INLINE void drop_offending(Reply& reply,
         targets.emplace_back(std::move(tokens[0]), index);
     }
     constexpr auto table = fields(type_tag<Reply>{});
-    for_each_field(
-        table,
-        [&](auto, const auto& field) {
-            bool whole = false;
-            std::vector<std::size_t> indices;
-            for (const auto& [key, index] : targets) {
-                if (key != field.key) continue;
-                if (index) {
-                    indices.push_back(*index);
-                } else {
-                    whole = true;
-                }
-            }
-            if (!whole && indices.empty()) return;
-            auto& member = reply.*(field.member);
-            using M = std::remove_reference_t<decltype(member)>;
-            if constexpr (is_vector<M>::value) {
-                if (whole) {
-                    member.clear();
-                } else {
-                    erase_indices(member, indices);
-                }
-            } else if constexpr (std::is_same_v<M, std::optional<Footer>>) {
-                if (member && !whole) erase_indices(member->entries, indices);
-                if (whole || !member || member->entries.empty()) member.reset();
+    for_each_field(table, [&](auto, const auto& field) {
+        bool whole = false;
+        std::vector<std::size_t> indices;
+        for (const auto& [key, index] : targets) {
+            if (key != field.key) continue;
+            if (index) {
+                indices.push_back(*index);
             } else {
-                member = M{};
+                whole = true;
             }
-        },
-        std::make_index_sequence<std::tuple_size_v<decltype(table)>>{});
+        }
+        if (!whole && indices.empty()) return;
+        auto& member = reply.*(field.member);
+        using M = std::remove_reference_t<decltype(member)>;
+        if constexpr (is_vector<M>::value) {
+            if (whole) {
+                member.clear();
+            } else {
+                erase_indices(member, indices);
+            }
+        } else if constexpr (std::is_same_v<M, std::optional<Footer>>) {
+            if (member && !whole) erase_indices(member->entries, indices);
+            if (whole || !member || member->entries.empty()) member.reset();
+        } else {
+            member = M{};
+        }
+    });
 }
 
 MPLUS_WEBHOOKS_DISPATCHER_INLINE void
