@@ -3,6 +3,8 @@
 // SPDX-License-Identifier: MIT
 #include "flow_test_support.hpp"
 
+#include "../../../tests/support/loopback_transport.hpp"
+
 #include <doctest/doctest.h>
 #include <httplib.h>
 
@@ -82,29 +84,10 @@ public:
                          "--now", now_text}) {}
 };
 
-/// A simulator transport over HTTP to whatever port `*port` names at the time of the call.
+/// A simulator transport over HTTP to whatever port `*port` names at the time of the call; a
+/// held poll is answered within 60 s.
 mw::PosTransport http_transport(const int* port) {
-    return [port](const mw::HttpRequest& r) {
-        httplib::Client client("127.0.0.1", *port);
-        client.set_read_timeout(std::chrono::seconds(60));
-        httplib::Headers headers;
-        std::string content_type = "application/json";
-        for (const auto& h : r.headers) {
-            if (mw::detail::iequals(h.name, "Content-Type")) {
-                content_type = h.value;
-            } else {
-                headers.emplace(h.name, h.value);
-            }
-        }
-        auto res = client.Post(r.path, headers, r.body, content_type);
-        if (!res)
-            throw std::runtime_error("HTTP request failed: " + httplib::to_string(res.error()));
-        mw::HttpResponse out;
-        out.status = res->status;
-        for (const auto& [name, value] : res->headers) out.headers.push_back({name, value});
-        out.body = res->body;
-        return out;
-    };
+    return test_support::loopback_transport(port, std::chrono::seconds(60));
 }
 
 mw::SimulatorOptions http_options(std::uint64_t seed) {
