@@ -56,19 +56,16 @@ TEST_CASE("demo middleware: an unknown payment method is cancelled with a messag
 
 #if defined(MPLUS_DEMO_HAS_CASH_MACHINE) && defined(MPLUS_DEMO_HAS_RESERVATION)
 TEST_CASE("demo middleware: the simulator's four scripts succeed in process") {
-    for (StoreKind kind : {StoreKind::memory, StoreKind::sqlite}) {
-        const std::string store = store_name(kind);
-        CAPTURE(store);
-        DemoConfig config;
-        config.cash_machine.start_delay = std::chrono::milliseconds(20);
-        config.cash_machine.step_interval = std::chrono::milliseconds(20);
-        config.cash_machine.return_time = std::chrono::milliseconds(20);
-        Middleware m(kind, config);
+    DemoConfig config;
+    config.cash_machine.start_delay = std::chrono::milliseconds(20);
+    config.cash_machine.step_interval = std::chrono::milliseconds(20);
+    config.cash_machine.return_time = std::chrono::milliseconds(20);
+    on_each_store(config, [&](Middleware& m) {
         mw::PosSimulator pos = m.till(221);
         const mw::FlowResult r = mw::run_flow(pos, "all");
         CHECK_MESSAGE(r.success, problems(r));
         CHECK(r.flows.size() == 4);
-    }
+    });
 }
 #endif
 
