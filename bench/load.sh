@@ -20,15 +20,11 @@ requests="${MPLUS_WEBHOOKS_LOAD_REQUESTS:-20000}"
 clients="${MPLUS_WEBHOOKS_LOAD_CLIENTS:-32}"
 leak_requests="${MPLUS_WEBHOOKS_LEAK_REQUESTS:-2000}"
 
-driver="$build/bench/load_test"
-example="$build/examples/mplus-example-httplib"
-demo="$build/examples/demo_middleware/mplus-demo-middleware"
-for f in "$driver" "$example" "$demo"; do
-    if [[ ! -x "$f" ]]; then
-        echo "load.sh: $f not found; build it first (see the top of this script)" >&2
-        exit 2
-    fi
-done
+# shellcheck source=bench/find_built.sh
+source "$root/bench/find_built.sh"
+driver="$(find_built "$build" load_test)" || exit 2
+example="$(find_built "$build" mplus-example-httplib)" || exit 2
+demo="$(find_built "$build" mplus-demo-middleware)" || exit 2
 
 status=0
 run() { # run <title> <load_test arguments...>

@@ -6,25 +6,24 @@
 //             [--launcher "valgrind --leak-check=full ..."] [--require-flat]
 //             [--server-arg ARG]...
 //
-// Starts PATH --port 0 --secret S on 127.0.0.1 (the demo middleware also gets a fresh --data
-// folder and a fixed --now), sends N requests in total from N clients (one thread and one
-// keep-alive cpp-httplib client each), verifies the signature of every reply, samples VmRSS of
-// the server every 100 ms, and stops the server with SIGTERM. With --demo the clients are
-// simulated tills (mplus::webhooks::PosSimulator) selling tickets, scanning loyalty cards and
-// unknown codes, completing and cancelling independent sessions; otherwise the requests are
-// addSessionLine (1, 5 and 20 lines), scanCode and startSession bodies. Exit status 0 when no
-// request failed, every reply signature was valid and the server exited with status 0 after
-// SIGTERM (and, with --require-flat, the memory stayed within the tolerance).
+// Starts PATH --port 0 --secret S on 127.0.0.1 (the demo middleware also gets a fresh --data folder
+// and a fixed --now), sends N requests in total from N clients (one thread and one keep-alive
+// connection of the SDK's cpp-httplib client transport each), verifies the signature of every
+// reply, samples VmRSS of the server every 100 ms, and stops the server with SIGTERM. With --demo
+// the clients are simulated tills (mplus::webhooks::PosSimulator) selling tickets, scanning loyalty
+// cards and unknown codes, completing and cancelling independent sessions; otherwise the requests
+// are addSessionLine (1, 5 and 20 lines), scanCode and startSession bodies. Exit status 0 when no
+// request failed, every reply signature was valid and the server exited with status 0 after SIGTERM
+// (and, with --require-flat, the memory stayed within the tolerance).
 #include "bench_support.hpp"
 
 #include "../tests/support/server_process.hpp"
 
+#include <mplus/webhooks/adapters/httplib.hpp>
 #include <mplus/webhooks/decimal.hpp>
 #include <mplus/webhooks/http.hpp>
 #include <mplus/webhooks/signature.hpp>
 #include <mplus/webhooks/simulator.hpp>
-
-#include <httplib.h>
 
 #include <algorithm>
 #include <atomic>
@@ -171,15 +170,22 @@ struct Totals {
 /// simulator catches what its transport throws, so the demo clients also check spent().)
 struct BudgetSpent {};
 
+/// The options of every client's connection: keep-alive (the adapter's transport keeps one
+/// connection open), no Nagle delay, and room for a held poll.
+mw::adapters::httplib::ClientOptions client_options() {
+    mw::adapters::httplib::ClientOptions o;
+    o.connect_timeout = std::chrono::seconds(10);
+    o.read_timeout = std::chrono::seconds(60);
+    o.tcp_nodelay = true;
+    return o;
+}
+
 /// One keep-alive connection: sends a signed request, times it, checks status and signature.
 class Client {
 public:
     Client(int port, Totals& totals, const mw::Secret& secret)
-        : http_("127.0.0.1", port), totals_(totals), secret_(secret) {
-        http_.set_keep_alive(true);
-        http_.set_tcp_nodelay(true);
-        http_.set_read_timeout(std::chrono::seconds(60));
-        http_.set_connection_timeout(std::chrono::seconds(10));
+        : http_(mw::adapters::httplib::client_transport("127.0.0.1", port, client_options())),
+          totals_(totals), secret_(secret) {
         latencies_us_.reserve(4096);
     }
 
@@ -187,29 +193,16 @@ public:
     /// Throws BudgetSpent when every request of the run has been sent.
     std::optional<mw::HttpResponse> send(const mw::HttpRequest& r) {
         if (totals_.claimed.fetch_add(1) >= budget_) throw BudgetSpent{};
-        httplib::Headers headers;
-        std::string content_type = "application/json";
-        for (const auto& h : r.headers) {
-            if (mw::detail::iequals(h.name, "Content-Type")) {
-                content_type = h.value;
-            } else {
-                headers.emplace(h.name, h.value);
-            }
-        }
         const auto start = Clock::now();
-        auto res = http_.Post(r.path.c_str(), headers, r.body, content_type.c_str());
+        mw::HttpResponse out = http_(r);
         latencies_us_.push_back(
             std::chrono::duration<double, std::micro>(Clock::now() - start).count());
         ++totals_.done;
-        if (!res) {
+        if (out.status == 0) { // not delivered: the transport's error is in the body
             ++totals_.transport_errors;
-            totals_.note(r.path + ": transport error " + httplib::to_string(res.error()));
+            totals_.note(r.path + ": transport error " + out.body);
             return std::nullopt;
         }
-        mw::HttpResponse out;
-        out.status = res->status;
-        for (const auto& [name, value] : res->headers) out.headers.push_back({name, value});
-        out.body = res->body;
         if (out.status != 200) {
             ++totals_.non_200;
             totals_.note(r.path + ": HTTP " + std::to_string(out.status) + " " + out.body);
@@ -226,7 +219,7 @@ public:
     std::vector<double>& latencies() noexcept { return latencies_us_; }
 
 private:
-    httplib::Client http_;
+    mw::PosTransport http_; ///< the adapter's client transport over one connection
     Totals& totals_;
     const mw::Secret& secret_;
     std::size_t budget_ = 0;

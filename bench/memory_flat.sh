@@ -27,14 +27,10 @@ clients="${3:-8}"
 stores="${4:-sqlite postgresql}"
 tolerance=10
 
-find_exe() {
-    local found
-    found="$(find "$build" -type f -name "$1" -perm -u+x 2>/dev/null | head -n 1)"
-    [[ -n "$found" ]] || { echo "memory_flat: $1 not built under $build" >&2; exit 2; }
-    echo "$found"
-}
-driver="$(find_exe mplus_webhooks_load_driver)"
-demo="$(find_exe mplus-demo-middleware)"
+# shellcheck source=bench/find_built.sh
+source "$root/bench/find_built.sh"
+driver="$(find_built "$build" mplus_webhooks_load_driver)"
+demo="$(find_built "$build" mplus-demo-middleware)"
 
 sampler_dir=""
 if [[ -n "${HEAP_PROFILE:-}" ]]; then

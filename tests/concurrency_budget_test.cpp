@@ -37,16 +37,8 @@ using test_support::config;
 using test_support::eventually;
 using test_support::message_reply;
 using test_support::ms_since;
+using test_support::scan_request;
 using test_support::signed_reply_with;
-
-/// A signed scanCode request for `code` from till `instance` with `counter`.
-mw::HttpRequest scan_request(const std::string& code, std::size_t counter = 1,
-                             const std::string& instance = "till") {
-    test_support::Scan scan;
-    scan.counter = counter;
-    scan.instance = instance;
-    return test_support::scan_request(code, scan);
-}
 
 /// A gate the handlers wait at until the test opens it.
 class Gate {
@@ -84,7 +76,7 @@ TEST_CASE("HandlerBudget: a handler that answers within its budget keeps its rep
                                               std::string(ctx.instance_id));
                      }));
     for (int i = 0; i < 5; ++i) {
-        const mw::HttpResponse res = d.handle(scan_request("A" + std::to_string(i)));
+        const mw::HttpResponse res = d.handle(scan_request("A" + std::to_string(i), 1, "till"));
         CHECK(signed_reply_with(res, "real A" + std::to_string(i) + " till"));
     }
     CHECK(budget.fallbacks_sent() == 0);
@@ -110,7 +102,7 @@ TEST_CASE("HandlerBudget: a blocked handler's request gets the fallback at its b
                                                   return message_reply("too late");
                                               }));
         const auto start = Clock::now();
-        const mw::HttpResponse res = d.handle(scan_request("X"));
+        const mw::HttpResponse res = d.handle(scan_request("X", 1, "till"));
         const double took = ms_since(start);
         CHECK(signed_reply_with(res, R"([{"message":"sync first"},{"message":"fallback"}])"));
         CHECK(took >= 100);
@@ -140,8 +132,8 @@ TEST_CASE("HandlerBudget: hanging handlers hold at most `workers` threads") {
     std::vector<mw::HttpResponse> responses(callers);
     for (int i = 0; i < callers; ++i) {
         threads.emplace_back([&, i] {
-            responses[static_cast<std::size_t>(i)] =
-                d.handle(scan_request("C" + std::to_string(i), static_cast<std::size_t>(i)));
+            responses[static_cast<std::size_t>(i)] = d.handle(
+                scan_request("C" + std::to_string(i), static_cast<std::size_t>(i), "till"));
         });
     }
     for (std::thread& t : threads) t.join();
@@ -167,12 +159,12 @@ TEST_CASE("HandlerBudget: a full queue answers with the fallback at once") {
         }));
     mw::HttpResponse first;
     mw::HttpResponse second;
-    std::thread a([&] { first = d.handle(scan_request("A")); });
+    std::thread a([&] { first = d.handle(scan_request("A", 1, "till")); });
     REQUIRE(eventually([&] { return budget.running() == 1; }));
-    std::thread b([&] { second = d.handle(scan_request("B")); });
+    std::thread b([&] { second = d.handle(scan_request("B", 1, "till")); });
     REQUIRE(eventually([&] { return budget.queued() == 1; }));
     const auto start = Clock::now();
-    const mw::HttpResponse third = d.handle(scan_request("C"));
+    const mw::HttpResponse third = d.handle(scan_request("C", 1, "till"));
     CHECK(ms_since(start) < 1000);
     CHECK(signed_reply_with(third, "fallback"));
     gate.open();
@@ -190,7 +182,7 @@ TEST_CASE("HandlerBudget: a handler that throws gets the fallback at once") {
         milliseconds(3000), message_reply("fallback"),
         [](const mw::ScanCodeRequest&) -> mw::Reply { throw std::runtime_error("device gone"); }));
     const auto start = Clock::now();
-    CHECK(signed_reply_with(d.handle(scan_request("T")), "fallback"));
+    CHECK(signed_reply_with(d.handle(scan_request("T", 1, "till")), "fallback"));
     CHECK(ms_since(start) < 1000);
     CHECK(eventually([&] { return budget.fallbacks_sent() == 1; }));
 }

@@ -30,24 +30,16 @@ using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
 using test_support::config;
+using test_support::eventually;
 using test_support::message_reply;
 using test_support::ms_since;
+using test_support::scan_request;
 using test_support::signed_reply_with;
-
-/// A signed scanCode request whose code is `code` and whose eventCounter is `counter`.
-mw::HttpRequest scan_request(const std::string& code, std::size_t counter = 1) {
-    test_support::Scan scan;
-    scan.counter = counter;
-    return test_support::scan_request(code, scan);
-}
 
 /// fallbacks_sent() once it reaches `expected` (or after 5 s): the count is taken after the
 /// fallback was delivered, so it may trail the response the caller already holds.
 std::uint64_t fallbacks_once(const mw::Deadlines& deadlines, std::uint64_t expected) {
-    const auto start = Clock::now();
-    while (deadlines.fallbacks_sent() < expected && ms_since(start) < 5000) {
-        std::this_thread::sleep_for(milliseconds(1));
-    }
+    eventually([&] { return deadlines.fallbacks_sent() >= expected; });
     return deadlines.fallbacks_sent();
 }
 

@@ -32,42 +32,11 @@ sig_decoded='EBFFIb5qPH/teEFmjtwcIj6h80cl+X1DUy62D46tnu8=' # HMAC key: the decod
 sig_raw='pKDrmsKUDJ7QeDwyOMtUcEi9aBl+BTnzxYIHSqjbfk4='     # HMAC key: the secret's text
 usage_line='usage: mplus-webhooks validate --event NAME [--reply [--request FILE]] [--pos-version V]'
 
-checks=0
-failures=0
-current=''
+# shellcheck source=tests/cli/checks.sh
+. "$root/tests/cli/checks.sh"
 
 # --- helpers -------------------------------------------------------------------------------------
 
-# run NAME [< input] TOOL-ARGS...: runs the tool on /dev/null (or on $stdin when set), keeping
-# its exit code in $rc and its output in $work/out and $work/err.
-stdin=/dev/null
-run() {
-    current=$1
-    shift
-    "$tool" "$@" <"$stdin" >"$work/out" 2>"$work/err"
-    rc=$?
-    stdin=/dev/null
-}
-
-# run_with INPUT-FILE NAME TOOL-ARGS...: like run, with INPUT-FILE on standard input.
-run_with() {
-    stdin=$1
-    shift
-    run "$@"
-}
-
-fail() {
-    failures=$((failures + 1))
-    echo "FAIL [$current]: $*"
-    echo "  exit code: $rc"
-    echo "  stdout: $(head -c 600 "$work/out")"
-    echo "  stderr: $(head -c 600 "$work/err")"
-}
-
-expect_rc() {
-    checks=$((checks + 1))
-    [ "$rc" -eq "$1" ] || fail "exit code $rc, expected $1"
-}
 expect_out_empty() {
     checks=$((checks + 1))
     [ ! -s "$work/out" ] || fail "stdout is not empty"
@@ -81,22 +50,6 @@ expect_out_is() {
     checks=$((checks + 1))
     printf '%s\n' "$1" >"$work/want"
     cmp -s "$work/want" "$work/out" || fail "stdout is not exactly: $1"
-}
-expect_out_has() {
-    checks=$((checks + 1))
-    grep -F -q -e "$1" "$work/out" || fail "stdout lacks: $1"
-}
-expect_out_lacks() {
-    checks=$((checks + 1))
-    ! grep -F -q -e "$1" "$work/out" || fail "stdout has: $1"
-}
-expect_err_has() {
-    checks=$((checks + 1))
-    grep -F -q -e "$1" "$work/err" || fail "stderr lacks: $1"
-}
-expect_err_lacks() {
-    checks=$((checks + 1))
-    ! grep -F -q -e "$1" "$work/err" || fail "stderr has: $1"
 }
 # expect_err_line TEXT: some stderr line is exactly TEXT.
 expect_err_line() {
@@ -577,9 +530,4 @@ expect_err_has "scenario 'ticketing': stopped after step 0; 5 steps not run"
 
 # --- summary -------------------------------------------------------------------------------------
 
-if [ "$failures" -ne 0 ]; then
-    echo "cli_test: $failures of $checks checks failed"
-    exit 1
-fi
-echo "cli_test: all $checks checks passed"
-exit 0
+finish cli_test

@@ -30,43 +30,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 2' HUP INT TERM
 
-checks=0
-failures=0
-current=''
-
-run() {
-    current=$1
-    shift
-    "$tool" "$@" </dev/null >"$work/out" 2>"$work/err"
-    rc=$?
-}
-fail() {
-    failures=$((failures + 1))
-    echo "FAIL [$current]: $*"
-    echo "  exit code: $rc"
-    echo "  stdout: $(head -c 800 "$work/out")"
-    echo "  stderr: $(head -c 1500 "$work/err")"
-}
-expect_rc() {
-    checks=$((checks + 1))
-    [ "$rc" -eq "$1" ] || fail "exit code $rc, expected $1"
-}
-expect_out_has() {
-    checks=$((checks + 1))
-    grep -F -q -e "$1" "$work/out" || fail "stdout lacks: $1"
-}
-expect_err_has() {
-    checks=$((checks + 1))
-    grep -F -q -e "$1" "$work/err" || fail "stderr lacks: $1"
-}
-expect_err_lacks() {
-    checks=$((checks + 1))
-    ! grep -F -q -e "$1" "$work/err" || fail "stderr has: $1"
-}
-expect_file_has() {
-    checks=$((checks + 1))
-    grep -F -q -e "$2" "$1" || fail "$1 lacks: $2"
-}
+# shellcheck source=tests/cli/checks.sh
+. "$here/checks.sh"
 
 # wait_for_line FILE: waits (at most 10 s) until FILE has a first line.
 wait_for_line() {
@@ -238,9 +203,4 @@ fi
 
 # --- summary -------------------------------------------------------------------------------------
 
-if [ "$failures" -ne 0 ]; then
-    echo "scenario_cli_test: $failures of $checks checks failed"
-    exit 1
-fi
-echo "scenario_cli_test: all $checks checks passed"
-exit 0
+finish scenario_cli_test

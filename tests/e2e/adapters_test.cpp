@@ -249,7 +249,36 @@ struct Stacks {
     }
     std::vector<std::unique_ptr<Running>> servers;
     static const char* name(std::size_t i) { return i == 0 ? "cpp-httplib" : "Boost.Beast"; }
+
+    /// Calls `check(server)` for each stack's server, with the stack's name in any failure.
+    template <class Check>
+    void each(Check check) const {
+        for (std::size_t i = 0; i < servers.size(); ++i) {
+            const std::string stack = name(i);
+            CAPTURE(stack);
+            check(*servers[i]);
+        }
+    }
 };
+
+/// Checks that the next response on `s` is the signed reply to add_line_body.
+void check_add_line_reply(Socket& s) {
+    const auto r = s.read_response();
+    REQUIRE(r.has_value());
+    CHECK(r->status == 200);
+    CHECK(r->body == add_line_reply);
+    CHECK(signed_ok(*r));
+}
+
+/// Checks that the next response on `s` is the signed PAYLOAD_TOO_LARGE reply.
+void check_too_large_reply(Socket& s) {
+    const auto r = s.read_response();
+    REQUIRE(r.has_value());
+    CHECK(r->status == 413);
+    CHECK(error_code(*r) == "PAYLOAD_TOO_LARGE");
+    CHECK(r->header("Content-Type") == "application/json");
+    CHECK(signed_ok(*r));
+}
 
 struct IgnoreSigpipe {
     IgnoreSigpipe() { std::signal(SIGPIPE, SIG_IGN); }
@@ -260,31 +289,21 @@ struct IgnoreSigpipe {
 TEST_CASE("adapters: keep-alive serves several requests on one connection") {
     mw::Dispatcher d(config());
     add_handler(d);
-    Stacks stacks(d);
-    for (std::size_t i = 0; i < stacks.servers.size(); ++i) {
-        const std::string stack = Stacks::name(i);
-        CAPTURE(stack);
-        Socket s(stacks.servers[i]->port());
+    Stacks(d).each([](const Running& server) {
+        Socket s(server.port());
         REQUIRE(s.connected());
         for (int n = 0; n < 3; ++n) {
             REQUIRE(s.send(signed_post("addSessionLine", add_line_body)));
-            const auto r = s.read_response();
-            REQUIRE(r.has_value());
-            CHECK(r->status == 200);
-            CHECK(r->body == add_line_reply);
-            CHECK(signed_ok(*r));
+            check_add_line_reply(s);
         }
-    }
+    });
 }
 
 TEST_CASE("adapters: a chunked body is read whole and verified") {
     mw::Dispatcher d(config());
     add_handler(d);
-    Stacks stacks(d);
-    for (std::size_t i = 0; i < stacks.servers.size(); ++i) {
-        const std::string stack = Stacks::name(i);
-        CAPTURE(stack);
-        Socket s(stacks.servers[i]->port());
+    Stacks(d).each([](const Running& server) {
+        Socket s(server.port());
         std::string request = "POST /webhooks/addSessionLine HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                               "Content-Type: application/json\r\nX-Mplus-Signature: " +
                               secret().sign(add_line_body) +
@@ -297,34 +316,21 @@ TEST_CASE("adapters: a chunked body is read whole and verified") {
         }
         request += "0\r\n\r\n";
         REQUIRE(s.send(request));
-        const auto r = s.read_response();
-        REQUIRE(r.has_value());
-        CHECK(r->status == 200);
-        CHECK(r->body == add_line_reply);
-        CHECK(signed_ok(*r));
+        check_add_line_reply(s);
         // and the connection still serves the next request
         REQUIRE(s.send(signed_post("addSessionLine", add_line_body)));
-        const auto again = s.read_response();
-        REQUIRE(again.has_value());
-        CHECK(again->status == 200);
-    }
+        check_add_line_reply(s);
+    });
 }
 
 TEST_CASE("adapters: lower-case header names are read") {
     mw::Dispatcher d(config());
     add_handler(d);
-    Stacks stacks(d);
-    for (std::size_t i = 0; i < stacks.servers.size(); ++i) {
-        const std::string stack = Stacks::name(i);
-        CAPTURE(stack);
-        Socket s(stacks.servers[i]->port());
+    Stacks(d).each([](const Running& server) {
+        Socket s(server.port());
         REQUIRE(s.send(signed_post("addSessionLine", add_line_body, true)));
-        const auto r = s.read_response();
-        REQUIRE(r.has_value());
-        CHECK(r->status == 200);
-        CHECK(r->body == add_line_reply);
-        CHECK(signed_ok(*r));
-    }
+        check_add_line_reply(s);
+    });
 }
 
 TEST_CASE("adapters: a body over the cap gets the signed PAYLOAD_TOO_LARGE reply") {
@@ -333,38 +339,23 @@ TEST_CASE("adapters: a body over the cap gets the signed PAYLOAD_TOO_LARGE reply
     mw::Dispatcher d(c);
     add_handler(d);
     SUBCASE("the dispatcher's cap") {
-        Stacks stacks(d);
-        for (std::size_t i = 0; i < stacks.servers.size(); ++i) {
-            const std::string stack = Stacks::name(i);
-            CAPTURE(stack);
+        Stacks(d).each([](const Running& server) {
             for (const std::size_t size : {std::size_t{4097}, std::size_t{200000}}) {
                 CAPTURE(size);
-                Socket s(stacks.servers[i]->port());
+                Socket s(server.port());
                 const std::string body = "{\"pad\":\"" + std::string(size - 10, 'x') + "\"}";
                 s.send(signed_post("addSessionLine", body)); // the server may stop reading
-                const auto r = s.read_response();
-                REQUIRE(r.has_value());
-                CHECK(r->status == 413);
-                CHECK(error_code(*r) == "PAYLOAD_TOO_LARGE");
-                CHECK(r->header("Content-Type") == "application/json");
-                CHECK(signed_ok(*r));
+                check_too_large_reply(s);
             }
-        }
+        });
     }
     SUBCASE("a smaller cap of the adapter") {
-        Stacks stacks(d, 1000);
-        for (std::size_t i = 0; i < stacks.servers.size(); ++i) {
-            const std::string stack = Stacks::name(i);
-            CAPTURE(stack);
-            Socket s(stacks.servers[i]->port());
+        Stacks(d, 1000).each([](const Running& server) {
+            Socket s(server.port());
             const std::string body = "{\"pad\":\"" + std::string(2000, 'x') + "\"}";
             s.send(signed_post("addSessionLine", body));
-            const auto r = s.read_response();
-            REQUIRE(r.has_value());
-            CHECK(r->status == 413);
-            CHECK(error_code(*r) == "PAYLOAD_TOO_LARGE");
-            CHECK(signed_ok(*r));
-        }
+            check_too_large_reply(s);
+        });
     }
 }
 
@@ -435,11 +426,8 @@ TEST_CASE("adapters: 64 connections trickling their headers or body do not starv
 TEST_CASE("adapters: the client transports talk to both servers") {
     mw::Dispatcher d(config());
     add_handler(d);
-    Stacks stacks(d);
-    for (std::size_t i = 0; i < stacks.servers.size(); ++i) {
-        const std::string stack = Stacks::name(i);
-        CAPTURE(stack);
-        const int port = stacks.servers[i]->port();
+    Stacks(d).each([](const Running& server) {
+        const int port = server.port();
         std::vector<std::function<mw::HttpResponse(const mw::HttpRequest&)>> transports{
             adapters::httplib::client_transport("127.0.0.1", port),
             adapters::beast::client_transport("127.0.0.1", static_cast<unsigned short>(port))};
@@ -462,19 +450,16 @@ TEST_CASE("adapters: the client transports talk to both servers") {
             mw::HttpRequest{"POST", "/x", {}, ""});
         CHECK(refused.status == 0);
         CHECK_FALSE(refused.body.empty());
-    }
+    });
 }
 
 TEST_CASE("adapters: a connection whose request does not arrive in time is closed") {
     mw::Dispatcher d(config());
     add_handler(d);
-    Stacks stacks(d, 0, milliseconds(300));
-    for (std::size_t i = 0; i < stacks.servers.size(); ++i) {
-        const std::string stack = Stacks::name(i);
-        CAPTURE(stack);
+    Stacks(d, 0, milliseconds(300)).each([](const Running& server) {
         for (const bool in_body : {false, true}) {
             CAPTURE(in_body);
-            Socket s(stacks.servers[i]->port());
+            Socket s(server.port());
             const Clock::time_point start = Clock::now();
             s.send(in_body ? "POST /webhooks/addSessionLine HTTP/1.1\r\nHost: a\r\n"
                              "Content-Length: 100\r\n\r\n{"
@@ -491,12 +476,10 @@ TEST_CASE("adapters: a connection whose request does not arrive in time is close
             CHECK(took < milliseconds(1500));
         }
         // A prompt request on a fresh connection is still served.
-        Socket s(stacks.servers[i]->port());
+        Socket s(server.port());
         REQUIRE(s.send(signed_post("addSessionLine", add_line_body)));
-        const auto r = s.read_response();
-        REQUIRE(r.has_value());
-        CHECK(r->status == 200);
-    }
+        check_add_line_reply(s);
+    });
 }
 
 TEST_CASE("adapters: cpp-httplib with few workers: the request deadline frees them for a till") {

@@ -85,7 +85,7 @@ if(MPLUS_WEBHOOKS_INSTALL)
                          "-DEXPECTED_VERSION=${PROJECT_VERSION}"
                          "-DCXX=${CMAKE_CXX_COMPILER}"
                          "-DCXX_STANDARD=${_consumer_std}"
-                         "-DSOURCE=${_pkg_src}/find_package/main.cpp"
+                         "-DSOURCE=${_pkg_src}/consumer_main.cpp"
                          "-DWORK_DIR=${_pkg_bin}/packaging.pkg_config"
                          -P "${_pkg_src}/pkg_config.cmake")
         set_tests_properties(packaging.pkg_config PROPERTIES

@@ -6,6 +6,7 @@
 // SPDX-License-Identifier: MIT
 #include "../../examples/flows/demo_middleware.hpp"
 #include "../../examples/flows/sqlite_store.hpp"
+#include "../support/loopback_transport.hpp"
 #include "../support/server_process.hpp"
 
 #include <mplus/webhooks/dispatcher.hpp>
@@ -13,7 +14,6 @@
 #include <mplus/webhooks/timestamp.hpp>
 
 #include <doctest/doctest.h>
-#include <httplib.h>
 
 #include <atomic>
 #include <cerrno>
@@ -314,22 +314,7 @@ public:
 
 /// A simulator transport over HTTP to the port `*port` holds at the time of the call.
 mw::PosTransport http_transport(const std::atomic<int>* port) {
-    return [port](const mw::HttpRequest& r) {
-        httplib::Client client("127.0.0.1", port->load());
-        client.set_read_timeout(std::chrono::seconds(10));
-        client.set_connection_timeout(std::chrono::seconds(2));
-        httplib::Headers headers;
-        for (const auto& h : r.headers) {
-            if (!mw::detail::iequals(h.name, "Content-Type")) headers.emplace(h.name, h.value);
-        }
-        auto res = client.Post(r.path.c_str(), headers, r.body, "application/json");
-        if (!res) throw std::runtime_error("HTTP: " + httplib::to_string(res.error()));
-        mw::HttpResponse out;
-        out.status = res->status;
-        for (const auto& [name, value] : res->headers) out.headers.push_back({name, value});
-        out.body = res->body;
-        return out;
-    };
+    return test_support::loopback_transport(port, std::chrono::seconds(10));
 }
 
 /// A till whose dialogs are answered with their first option that can be chosen.

@@ -76,6 +76,16 @@ inline mplus::webhooks::HttpRequest scan_request(const std::string& code, const 
     return signed_post("scanCode", scan_body(code, scan));
 }
 
+/// A signed scanCode request for `code` with eventCounter `counter`, from POS instance
+/// `instance` (none when empty).
+inline mplus::webhooks::HttpRequest scan_request(const std::string& code, std::size_t counter,
+                                                 std::string instance = {}) {
+    Scan scan;
+    scan.counter = counter;
+    scan.instance = std::move(instance);
+    return scan_request(code, scan);
+}
+
 /// A reply that shows the message `text`.
 inline mplus::webhooks::Reply message_reply(std::string text) {
     mplus::webhooks::Reply r;

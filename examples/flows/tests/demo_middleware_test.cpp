@@ -3,6 +3,8 @@
 // SPDX-License-Identifier: MIT
 #include "flow_test_support.hpp"
 
+#include "../../../tests/support/loopback_transport.hpp"
+
 #include <doctest/doctest.h>
 #include <httplib.h>
 
@@ -54,19 +56,16 @@ TEST_CASE("demo middleware: an unknown payment method is cancelled with a messag
 
 #if defined(MPLUS_DEMO_HAS_CASH_MACHINE) && defined(MPLUS_DEMO_HAS_RESERVATION)
 TEST_CASE("demo middleware: the simulator's four scripts succeed in process") {
-    for (StoreKind kind : {StoreKind::memory, StoreKind::sqlite}) {
-        const std::string store = store_name(kind);
-        CAPTURE(store);
-        DemoConfig config;
-        config.cash_machine.start_delay = std::chrono::milliseconds(20);
-        config.cash_machine.step_interval = std::chrono::milliseconds(20);
-        config.cash_machine.return_time = std::chrono::milliseconds(20);
-        Middleware m(kind, config);
+    DemoConfig config;
+    config.cash_machine.start_delay = std::chrono::milliseconds(20);
+    config.cash_machine.step_interval = std::chrono::milliseconds(20);
+    config.cash_machine.return_time = std::chrono::milliseconds(20);
+    on_each_store(config, [&](Middleware& m) {
         mw::PosSimulator pos = m.till(221);
         const mw::FlowResult r = mw::run_flow(pos, "all");
         CHECK_MESSAGE(r.success, problems(r));
         CHECK(r.flows.size() == 4);
-    }
+    });
 }
 #endif
 
@@ -82,29 +81,10 @@ public:
                          "--now", now_text}) {}
 };
 
-/// A simulator transport over HTTP to whatever port `*port` names at the time of the call.
+/// A simulator transport over HTTP to whatever port `*port` names at the time of the call; a
+/// held poll is answered within 60 s.
 mw::PosTransport http_transport(const int* port) {
-    return [port](const mw::HttpRequest& r) {
-        httplib::Client client("127.0.0.1", *port);
-        client.set_read_timeout(std::chrono::seconds(60));
-        httplib::Headers headers;
-        std::string content_type = "application/json";
-        for (const auto& h : r.headers) {
-            if (mw::detail::iequals(h.name, "Content-Type")) {
-                content_type = h.value;
-            } else {
-                headers.emplace(h.name, h.value);
-            }
-        }
-        auto res = client.Post(r.path, headers, r.body, content_type);
-        if (!res)
-            throw std::runtime_error("HTTP request failed: " + httplib::to_string(res.error()));
-        mw::HttpResponse out;
-        out.status = res->status;
-        for (const auto& [name, value] : res->headers) out.headers.push_back({name, value});
-        out.body = res->body;
-        return out;
-    };
+    return test_support::loopback_transport(port, std::chrono::seconds(60));
 }
 
 mw::SimulatorOptions http_options(std::uint64_t seed) {

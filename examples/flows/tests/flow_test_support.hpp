@@ -116,6 +116,25 @@ private:
     std::unique_ptr<mw::Dispatcher> dispatcher_;
 };
 
+/// Runs `test(m)` on a fresh Middleware with `config` over each store kind, memory then SQLite,
+/// with the store's name in any failure.
+template <class Test>
+void on_each_store(const DemoConfig& config, Test test) {
+    for (StoreKind kind : {StoreKind::memory, StoreKind::sqlite}) {
+        const std::string store = store_name(kind);
+        CAPTURE(store);
+        Middleware m(kind, config);
+        test(m);
+    }
+}
+
+/// Runs `test(m)` on a fresh Middleware with the default configuration over each store kind.
+template <class Test>
+void on_each_store(Test test) {
+    DemoConfig defaults; // named: GCC 12 crashes on a DemoConfig{} temporary here
+    on_each_store(defaults, test);
+}
+
 /// The option of `d` with id `id`, or nullptr.
 inline const mw::DialogOption* option(const mw::Dialog& d, std::int64_t id) {
     for (const auto& o : d.dialog_options) {

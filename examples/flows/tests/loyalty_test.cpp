@@ -46,36 +46,27 @@ std::int64_t points_of(Middleware& m, const std::string& account) {
 } // namespace
 
 TEST_CASE("loyalty: first start holds card LOY0001 with open voucher VCH0001") {
-    for (StoreKind kind : {StoreKind::memory, StoreKind::sqlite}) {
-        const std::string store = store_name(kind);
-        CAPTURE(store);
-        Middleware m(kind);
+    on_each_store([&](Middleware& m) {
         CHECK(voucher_status(m.store(), "VCH0001") == "open");
         CHECK(points_of(m, "LOY0001") == 0);
         m.restart(); // seeding happens once
         CHECK(voucher_status(m.store(), "VCH0001") == "open");
-    }
+    });
 }
 
 TEST_CASE("loyalty: the simulator's loyalty script succeeds") {
-    for (StoreKind kind : {StoreKind::memory, StoreKind::sqlite}) {
-        const std::string store = store_name(kind);
-        CAPTURE(store);
-        Middleware m(kind);
+    on_each_store([&](Middleware& m) {
         mw::PosSimulator pos = m.till(101);
         const mw::FlowResult r = mw::run_flow(pos, "loyalty");
         CHECK_MESSAGE(r.success, problems(r));
         CHECK(voucher_status(m.store(), "VCH0001") == "redeemed");
         // 2 x 18.50 = 37.00, minus the voucher's 5.00: 32 points.
         CHECK(points_of(m, "LOY0001") == 32);
-    }
+    });
 }
 
 TEST_CASE("loyalty: a scanned card is recognized and earns a point per whole euro paid") {
-    for (StoreKind kind : {StoreKind::memory, StoreKind::sqlite}) {
-        const std::string store = store_name(kind);
-        CAPTURE(store);
-        Middleware m(kind);
+    on_each_store([&](Middleware& m) {
         mw::PosSimulator pos = m.till(111);
         pos.start_session();
         add_lunch(pos, 60);
@@ -102,14 +93,11 @@ TEST_CASE("loyalty: a scanned card is recognized and earns a point per whole eur
         const mw::PosStep& other = pos.scan("8712345678906");
         CHECK(!(other.scan && other.scan->recognized));
         pos.cancel_session();
-    }
+    });
 }
 
 TEST_CASE("loyalty: reaching the threshold issues a voucher printed as a QR code") {
-    for (StoreKind kind : {StoreKind::memory, StoreKind::sqlite}) {
-        const std::string store = store_name(kind);
-        CAPTURE(store);
-        Middleware m(kind);
+    on_each_store([&](Middleware& m) {
         mw::PosSimulator pos = m.till(121);
         pos.start_session();
         add_lunch(pos, 95);
@@ -131,14 +119,11 @@ TEST_CASE("loyalty: reaching the threshold issues a voucher printed as a QR code
         CHECK(done.receipt_footers[1].text_before ==
               "Loyalty voucher: EUR 5.00 off your next visit");
         CHECK(voucher_status(m.store(), "VCH0003") == "open");
-    }
+    });
 }
 
 TEST_CASE("loyalty: a voucher discounts a line once, is redeemed at completeSession only") {
-    for (StoreKind kind : {StoreKind::memory, StoreKind::sqlite}) {
-        const std::string store = store_name(kind);
-        CAPTURE(store);
-        Middleware m(kind);
+    on_each_store([&](Middleware& m) {
         mw::PosSimulator a = m.till(131);
         mw::PosSimulator b = m.till(132);
         a.start_session();
@@ -179,14 +164,11 @@ TEST_CASE("loyalty: a voucher discounts a line once, is redeemed at completeSess
         CHECK(contains(messages_of(second), "VCH0001 was already used on 2024-05-01"));
         CHECK(!discount_of(b, 1201));
         b.cancel_session();
-    }
+    });
 }
 
 TEST_CASE("loyalty: removing the discounted line or cancelling the sale frees the voucher") {
-    for (StoreKind kind : {StoreKind::memory, StoreKind::sqlite}) {
-        const std::string store = store_name(kind);
-        CAPTURE(store);
-        Middleware m(kind);
+    on_each_store([&](Middleware& m) {
         mw::PosSimulator a = m.till(141);
         a.start_session();
         add_lunch(a, 12);
@@ -210,14 +192,11 @@ TEST_CASE("loyalty: removing the discounted line or cancelling the sale frees th
         add_lunch(a, 7);
         a.complete_session();
         CHECK(voucher_status(m.store(), "VCH0001") == "open");
-    }
+    });
 }
 
 TEST_CASE("loyalty: a customer with several vouchers gets a dialog to pick one") {
-    for (StoreKind kind : {StoreKind::memory, StoreKind::sqlite}) {
-        const std::string store = store_name(kind);
-        CAPTURE(store);
-        Middleware m(kind);
+    on_each_store([&](Middleware& m) {
         mw::PosSimulator pos = m.till(151);
         pos.start_session();
         pos.scan("LOY0001");
@@ -239,14 +218,11 @@ TEST_CASE("loyalty: a customer with several vouchers gets a dialog to pick one")
         CHECK(voucher_status(m.store(), "VCH0001") == "open");
         pos.complete_session();
         CHECK(voucher_status(m.store(), "VCH0002") == "redeemed");
-    }
+    });
 }
 
 TEST_CASE("loyalty: a selected relation identifies the customer") {
-    for (StoreKind kind : {StoreKind::memory, StoreKind::sqlite}) {
-        const std::string store = store_name(kind);
-        CAPTURE(store);
-        Middleware m(kind);
+    on_each_store([&](Middleware& m) {
         mw::PosSimulator pos = m.till(161);
         pos.start_session();
         add_lunch(pos, 42);
@@ -268,7 +244,7 @@ TEST_CASE("loyalty: a selected relation identifies the customer") {
         pos.deselect_relation();
         CHECK(pos.complete_session().receipt_footers.empty());
         CHECK(points_of(m, "REL4711") == 42);
-    }
+    });
 }
 
 TEST_CASE("loyalty: a restart in the middle of the flow loses nothing and redeems once") {
@@ -302,13 +278,10 @@ TEST_CASE("loyalty: a restart in the middle of the flow loses nothing and redeem
 }
 
 TEST_CASE("loyalty: a voucher held by a sale that never ends is free again after hold_ttl") {
-    for (StoreKind kind : {StoreKind::memory, StoreKind::sqlite}) {
-        const std::string store = store_name(kind);
-        CAPTURE(store);
-        DemoConfig config;
-        config.hold_ttl = std::chrono::milliseconds(300);
-        config.expire_every = std::chrono::milliseconds(0);
-        Middleware m(kind, config);
+    DemoConfig config;
+    config.hold_ttl = std::chrono::milliseconds(300);
+    config.expire_every = std::chrono::milliseconds(0);
+    on_each_store(config, [&](Middleware& m) {
         mw::PosSimulator crashed = m.till(181);
         mw::PosSimulator b = m.till(182);
         crashed.start_session();
@@ -333,5 +306,5 @@ TEST_CASE("loyalty: a voucher held by a sale that never ends is free again after
             return tx.get("loyalty_vouchers", "VCH0001")->value("redeemedIn", std::string());
         });
         CHECK(redeemed_in == b.session().session_id);
-    }
+    });
 }

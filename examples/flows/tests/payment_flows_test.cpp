@@ -196,11 +196,29 @@ std::pair<mw::Reply, milliseconds> timed(const mw::Dispatcher& d, const mw::Http
     return {reply_of(response), took};
 }
 
+/// Starts the cash payment `id` of 47.50 and sends its first poll: the poll's reply and how long
+/// it took.
+std::pair<mw::Reply, milliseconds> start_then_poll(const mw::Dispatcher& d, const std::string& id) {
+    timed(d, payment_request("startExternalPayment", id, "CASH_MACHINE", "47.50"));
+    return timed(d, payment_request("pollExternalPayment", id, "CASH_MACHINE", "47.50"));
+}
+
 /// The message texts a payment showed, in order.
 std::vector<std::string> texts(const std::vector<mw::Message>& messages) {
     std::vector<std::string> out;
     for (const auto& m : messages) out.push_back(m.message.value_or(""));
     return out;
+}
+
+/// On `pos`: a sale of the 47.50 mug paid with the cash machine, polled once, when the machine
+/// has taken its first 15.00. The payment's id.
+std::string cash_after_first_insertion(mw::PosSimulator& pos) {
+    pos.start_session();
+    pos.add_line(1001, "Souvenir mug", dec("47.50"));
+    REQUIRE(pos.start_external_payment("CASH_MACHINE").ok());
+    CHECK(texts(pos.poll_external_payment().messages) ==
+          std::vector<std::string>{"Inserted 15.00 of 47.50"});
+    return pos.external_payment().external_payment_id;
 }
 
 /// Waits (at most `limit`) until `done` holds.
@@ -344,10 +362,7 @@ TEST_CASE("CashMachineFlow: the long poll is held until the deadline when nothin
     CashMachineOptions o = fast(never, never);
     o.long_poll = milliseconds(150);
     Rig rig(false, o);
-    timed(rig.dispatcher(),
-          payment_request("startExternalPayment", "p-2", "CASH_MACHINE", "47.50"));
-    const auto [r, took] = timed(
-        rig.dispatcher(), payment_request("pollExternalPayment", "p-2", "CASH_MACHINE", "47.50"));
+    const auto [r, took] = start_then_poll(rig.dispatcher(), "p-2");
     CHECK(took >= milliseconds(140));
     CHECK(took < milliseconds(1500));
     REQUIRE(r.external_payment);
@@ -362,10 +377,7 @@ TEST_CASE("CashMachineFlow: the long poll is answered early when cash comes in")
     CashMachineOptions o = fast(milliseconds(60), never);
     o.long_poll = milliseconds(5000);
     Rig rig(false, o);
-    timed(rig.dispatcher(),
-          payment_request("startExternalPayment", "p-3", "CASH_MACHINE", "47.50"));
-    const auto [r, took] = timed(
-        rig.dispatcher(), payment_request("pollExternalPayment", "p-3", "CASH_MACHINE", "47.50"));
+    const auto [r, took] = start_then_poll(rig.dispatcher(), "p-3");
     CHECK(took >= milliseconds(40));
     CHECK(took < milliseconds(2000));
     REQUIRE(r.external_payment);
@@ -399,12 +411,7 @@ TEST_CASE("CashMachineFlow: request-cancel before any cash cancels at once") {
 TEST_CASE("CashMachineFlow: request-cancel after cash came in cancels and returns the cash") {
     Rig rig(true, fast(milliseconds(20), never));
     mw::PosSimulator pos = rig.till();
-    pos.start_session();
-    pos.add_line(1001, "Souvenir mug", dec("47.50"));
-    REQUIRE(pos.start_external_payment("CASH_MACHINE").ok());
-    const mw::PosStep& poll = pos.poll_external_payment();
-    CHECK(texts(poll.messages) == std::vector<std::string>{"Inserted 15.00 of 47.50"});
-    const std::string id = pos.external_payment().external_payment_id;
+    const std::string id = cash_after_first_insertion(pos);
 
     const mw::PosStep& cancel = pos.request_cancel_external_payment();
     REQUIRE(cancel.external_payment);
@@ -442,12 +449,7 @@ TEST_CASE("CashMachineFlow: a forced cancel stops the machine and returns the ca
     SUBCASE("with cash inserted: the cash goes back") {
         Rig rig(false, fast(milliseconds(20), milliseconds(100)));
         mw::PosSimulator pos = rig.till();
-        pos.start_session();
-        pos.add_line(1001, "Souvenir mug", dec("47.50"));
-        REQUIRE(pos.start_external_payment("CASH_MACHINE").ok());
-        CHECK(texts(pos.poll_external_payment().messages) ==
-              std::vector<std::string>{"Inserted 15.00 of 47.50"});
-        const std::string id = pos.external_payment().external_payment_id;
+        const std::string id = cash_after_first_insertion(pos);
         pos.advance(std::chrono::seconds(31));
         const mw::PosStep& forced = pos.cancel_external_payment();
         CHECK(forced.ok());
@@ -500,12 +502,7 @@ TEST_CASE("CashMachineFlow: a restart in the middle of a payment goes on, nothin
           "taken twice") {
     Rig rig(true, fast(milliseconds(20), milliseconds(300)));
     mw::PosSimulator pos = rig.till();
-    pos.start_session();
-    pos.add_line(1001, "Souvenir mug", dec("47.50"));
-    REQUIRE(pos.start_external_payment("CASH_MACHINE").ok());
-    CHECK(texts(pos.poll_external_payment().messages) ==
-          std::vector<std::string>{"Inserted 15.00 of 47.50"});
-    const std::string id = pos.external_payment().external_payment_id;
+    const std::string id = cash_after_first_insertion(pos);
 
     // The process goes (machine and held polls with it); the job stays in the store.
     rig.restart(fast(milliseconds(20), milliseconds(300)));

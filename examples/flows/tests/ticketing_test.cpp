@@ -22,6 +22,12 @@ const mw::PosStep& add_adult(mw::PosSimulator& pos, int quantity) {
     return pos.add_line(235, "Tour Ticket (Adult)", adult_price, Decimal(quantity));
 }
 
+/// Adds `quantity` adult tickets and chooses slot `hour` in their dialog; returns that step.
+const mw::PosStep& hold_adults(mw::PosSimulator& pos, int quantity, std::int64_t hour) {
+    add_adult(pos, quantity);
+    return pos.choose(hour);
+}
+
 /// The option name of slot `hour` in the dialog a new ticket line of `pos2` gets (and the
 /// dialog is closed again, which removes the line).
 std::string slot_seen_by_new_sale(mw::PosSimulator& pos, std::int64_t hour) {
@@ -39,10 +45,7 @@ std::string slot_seen_by_new_sale(mw::PosSimulator& pos, std::int64_t hour) {
 } // namespace
 
 TEST_CASE("ticketing: the dialog offers today's slots still to come, with the seats left") {
-    for (StoreKind kind : {StoreKind::memory, StoreKind::sqlite}) {
-        const std::string store = store_name(kind);
-        CAPTURE(store);
-        Middleware m(kind);
+    on_each_store([&](Middleware& m) {
         mw::PosSimulator pos = m.till(11);
         pos.start_session();
         const mw::PosStep& step = add_adult(pos, 2);
@@ -55,14 +58,11 @@ TEST_CASE("ticketing: the dialog offers today's slots still to come, with the se
         CHECK(d.dialog_options.back().option_name == "16:00-17:00 (20 seats left)");
         CHECK(option(d, 9) == nullptr);
         CHECK(option(d, 10) == nullptr);
-    }
+    });
 }
 
 TEST_CASE("ticketing: choosing a slot holds the seats and names the slot on the line") {
-    for (StoreKind kind : {StoreKind::memory, StoreKind::sqlite}) {
-        const std::string store = store_name(kind);
-        CAPTURE(store);
-        Middleware m(kind);
+    on_each_store([&](Middleware& m) {
         mw::PosSimulator pos = m.till(21);
         mw::PosSimulator other = m.till(22);
         pos.start_session();
@@ -79,16 +79,13 @@ TEST_CASE("ticketing: choosing a slot holds the seats and names the slot on the 
         // Held seats count as taken for every other sale.
         CHECK(slot_seen_by_new_sale(other, 11) == "11:00-12:00 (18 seats left)");
         CHECK(slot_seen_by_new_sale(other, 12) == "12:00-13:00 (20 seats left)");
-    }
+    });
 }
 
 TEST_CASE("ticketing: a full slot cannot be chosen, also when it filled up meanwhile") {
-    for (StoreKind kind : {StoreKind::memory, StoreKind::sqlite}) {
-        const std::string store = store_name(kind);
-        CAPTURE(store);
-        DemoConfig config;
-        config.ticketing.capacity = 3;
-        Middleware m(kind, config);
+    DemoConfig config;
+    config.ticketing.capacity = 3;
+    on_each_store(config, [&](Middleware& m) {
         mw::PosSimulator a = m.till(31);
         mw::PosSimulator b = m.till(32);
         b.start_session();
@@ -97,8 +94,7 @@ TEST_CASE("ticketing: a full slot cannot be chosen, also when it filled up meanw
         CHECK(option(*b_add.dialog(), 11)->option_name == "11:00-12:00 (3 seats left)");
 
         a.start_session();
-        add_adult(a, 3);
-        a.choose(std::int64_t{11});
+        hold_adults(a, 3, 11);
         REQUIRE(lines_of(a, 235).size() == 1);
 
         // b's dialog was shown before a took the last seats: choosing 11 now gives the dialog
@@ -123,43 +119,34 @@ TEST_CASE("ticketing: a full slot cannot be chosen, also when it filled up meanw
         CHECK(option(*c_add.dialog(), 12)->disabled.value_or(false));
         c.dismiss_dialog();
         CHECK(lines_of(c, 235).empty()); // no slot chosen: the ticket line is removed
-    }
+    });
 }
 
 TEST_CASE("ticketing: removing the line or cancelling the sale releases the hold") {
-    for (StoreKind kind : {StoreKind::memory, StoreKind::sqlite}) {
-        const std::string store = store_name(kind);
-        CAPTURE(store);
-        Middleware m(kind);
+    on_each_store([&](Middleware& m) {
         mw::PosSimulator pos = m.till(41);
         mw::PosSimulator other = m.till(42);
         pos.start_session();
-        add_adult(pos, 4);
-        pos.choose(std::int64_t{13});
+        hold_adults(pos, 4, 13);
         CHECK(slot_seen_by_new_sale(other, 13) == "13:00-14:00 (16 seats left)");
         const std::string line_id = lines_of(pos, 235).at(0).line_id;
         const mw::PosStep& removed = pos.remove_line(line_id);
         CHECK(contains(messages_of(removed), "Released 4 seats of 13:00-14:00"));
         CHECK(slot_seen_by_new_sale(other, 13) == "13:00-14:00 (20 seats left)");
 
-        add_adult(pos, 5);
-        pos.choose(std::int64_t{13});
+        hold_adults(pos, 5, 13);
         CHECK(slot_seen_by_new_sale(other, 13) == "13:00-14:00 (15 seats left)");
         pos.cancel_session();
         CHECK(slot_seen_by_new_sale(other, 13) == "13:00-14:00 (20 seats left)");
-    }
+    });
 }
 
 TEST_CASE("ticketing: completeSession sells the seats and prints one QR code per ticket") {
-    for (StoreKind kind : {StoreKind::memory, StoreKind::sqlite}) {
-        const std::string store = store_name(kind);
-        CAPTURE(store);
-        Middleware m(kind);
+    on_each_store([&](Middleware& m) {
         mw::PosSimulator pos = m.till(51);
         mw::PosSimulator other = m.till(52);
         pos.start_session();
-        add_adult(pos, 2);
-        pos.choose(std::int64_t{11});
+        hold_adults(pos, 2, 11);
         pos.add_line(236, "Tour Ticket (Child)", child_price);
         pos.choose(std::int64_t{14});
         pos.add_line(1001, "Souvenir mug", Decimal::from_units(1295, 2)); // not a ticket
@@ -191,19 +178,16 @@ TEST_CASE("ticketing: completeSession sells the seats and prints one QR code per
         REQUIRE(reply.receipt_footer);
         CHECK(qr_codes(reply.receipt_footer->entries) == codes);
         CHECK(flow.seats_left("2024-05-01", 11) == 18);
-    }
+    });
 }
 
 TEST_CASE("ticketing: the simulator's ticketing script succeeds") {
-    for (StoreKind kind : {StoreKind::memory, StoreKind::sqlite}) {
-        const std::string store = store_name(kind);
-        CAPTURE(store);
-        Middleware m(kind);
+    on_each_store([&](Middleware& m) {
         mw::PosSimulator pos = m.till(61);
         const mw::FlowResult r = mw::run_flow(pos, "ticketing");
         CHECK_MESSAGE(r.success, problems(r));
         CHECK(qr_codes(pos.receipt_footers()).size() == 3);
-    }
+    });
 }
 
 TEST_CASE("ticketing: a restart in the middle of the flow loses nothing and sells nothing twice") {
@@ -242,17 +226,13 @@ TEST_CASE("ticketing: late in the day no slot is left and the ticket line is rem
 }
 
 TEST_CASE("ticketing: the seats of a sale that never ends are free again after hold_ttl") {
-    for (StoreKind kind : {StoreKind::memory, StoreKind::sqlite}) {
-        const std::string store = store_name(kind);
-        CAPTURE(store);
-        DemoConfig config;
-        config.hold_ttl = std::chrono::milliseconds(300);
-        config.expire_every = std::chrono::milliseconds(0); // expire() called here
-        Middleware m(kind, config);
+    DemoConfig config;
+    config.hold_ttl = std::chrono::milliseconds(300);
+    config.expire_every = std::chrono::milliseconds(0); // expire() called here
+    on_each_store(config, [&](Middleware& m) {
         mw::PosSimulator crashed = m.till(71);
         crashed.start_session();
-        add_adult(crashed, 3);
-        crashed.choose(std::int64_t{12});
+        hold_adults(crashed, 3, 12);
         mw::PosSimulator other = m.till(72);
         CHECK(slot_seen_by_new_sale(other, 12) == "12:00-13:00 (17 seats left)");
         mplus_demo::TicketingFlow desk(m.env(), config.ticketing);
@@ -274,7 +254,7 @@ TEST_CASE("ticketing: the seats of a sale that never ends are free again after h
         CHECK(late.ok());
         CHECK(qr_codes(late.receipt_footers).empty());
         CHECK(desk.seats_left("2024-05-01", 12) == 20);
-    }
+    });
 }
 
 TEST_CASE("ticketing: a sale that goes on keeps its seats past hold_ttl") {
@@ -284,8 +264,7 @@ TEST_CASE("ticketing: a sale that goes on keeps its seats past hold_ttl") {
     Middleware m(StoreKind::memory, config);
     mw::PosSimulator pos = m.till(73);
     pos.start_session();
-    add_adult(pos, 2);
-    pos.choose(std::int64_t{14});
+    hold_adults(pos, 2, 14);
     // Every 300 ms another ticket line renews the sale's holds, for longer than the ttl.
     for (int i = 0; i < 4; ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(300));

@@ -10,6 +10,7 @@
 #include "../../../scenarios/demo_flows.hpp"
 #include "../../ticketing.hpp"
 
+#include <mplus/webhooks/adapters/httplib.hpp>
 #include <mplus/webhooks/http.hpp>
 #include <mplus/webhooks/simulator.hpp>
 #include <mplus/webhooks/state/postgresql_store.hpp>
@@ -142,37 +143,24 @@ double sum_of(const std::string& text, const std::string& metric, const std::str
 
 /// A till's transport through the balancer. A request whose exchange broke (the instance
 /// died while it was held: HAProxy answers 502) is sent again, as the POS repeats a poll it
-/// got no answer to; `resent` counts those.
+/// got no answer to; `resent` counts those. Each attempt opens a new connection.
 mw::PosTransport balancer_transport(int port, std::atomic<int>* resent) {
-    return [port, resent](const mw::HttpRequest& r) {
+    mw::adapters::httplib::ClientOptions options;
+    options.read_timeout = std::chrono::seconds(60);
+    return [port, resent, options](const mw::HttpRequest& r) {
         for (int attempt = 0;; ++attempt) {
-            httplib::Client client("127.0.0.1", port);
-            client.set_read_timeout(std::chrono::seconds(60));
-            httplib::Headers headers;
-            std::string content_type = "application/json";
-            for (const auto& h : r.headers) {
-                if (mw::detail::iequals(h.name, "Content-Type")) {
-                    content_type = h.value;
-                } else {
-                    headers.emplace(h.name, h.value);
-                }
-            }
-            auto res = client.Post(r.path, headers, r.body, content_type);
+            mw::HttpResponse res =
+                mw::adapters::httplib::client_transport("127.0.0.1", port, options)(r);
+            // Status 0: not delivered, the client's error in the body.
             const bool broken =
-                !res || res->status == 502 || res->status == 503 || res->status == 504;
+                res.status == 0 || res.status == 502 || res.status == 503 || res.status == 504;
             if (broken && attempt < 10) {
                 ++*resent;
                 std::this_thread::sleep_for(milliseconds(200));
                 continue;
             }
-            if (!res) {
-                throw std::runtime_error("HTTP request failed: " + httplib::to_string(res.error()));
-            }
-            mw::HttpResponse out;
-            out.status = res->status;
-            for (const auto& [name, value] : res->headers) out.headers.push_back({name, value});
-            out.body = res->body;
-            return out;
+            if (res.status == 0) throw std::runtime_error("HTTP request failed: " + res.body);
+            return res;
         }
     };
 }

@@ -1,4 +1,5 @@
-// Packaging test consumer: mplus_webhooks embedding the checkout with add_subdirectory.
+// Packaging test consumer, one source for every route (find_package, pkg-config flags,
+// add_subdirectory, FetchContent): the library it was built against has the expected version.
 // SPDX-License-Identifier: MIT
 #include <mplus/webhooks.hpp>
 
