@@ -252,13 +252,9 @@ TEST_CASE("demo server: a repeated event is answered from the store, and /metric
         R"("sender":{"instanceId":"till-1","branchNumber":3,"workplaceNumber":7},)"
         R"("session":{"sessionId":"s-metrics","lines":[]},)"
         R"("scanCode":{"scannedCode":"LOY0001","codeType":"barcode"}})";
-    mw::HttpRequest request;
-    request.method = "POST";
-    request.path = "/webhooks/scanCode";
-    request.headers.push_back({"Content-Type", "application/json"});
-    request.headers.push_back({"X-Mplus-Signature", mw::Secret::from_text(secret)->sign(body)});
-    request.headers.push_back({"X-Mplus-Subscription-Id", "shop-a"});
-    request.body = body;
+    mw::HttpRequest request =
+        test_support::signed_post("scanCode", body, {{"X-Mplus-Subscription-Id", "shop-a"}});
+    request.path = "/webhooks/scanCode"; // the demo serves under /webhooks/
     const mw::HttpResponse first = send(request);
     const mw::HttpResponse again = send(request);
     CHECK(first.status == 200);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "../../../tests/support/server_process.hpp"
+#include "../../../tests/support/signed_requests.hpp"
 
 #include "../../scenarios/demo_flows.hpp"
 #include "../demo_middleware.hpp"
@@ -32,8 +33,8 @@ namespace mw = mplus::webhooks;
 using mplus_demo::DemoConfig;
 using mplus_demo::DemoMiddleware;
 
-/// The protocol's published test secret.
-inline constexpr const char* secret = "eFc5HrxwLbONJ+EYXrbHB+a9HueYIQzotgKRLRVAfx0=";
+/// The protocol's published test secret, the one test_support::signed_post() signs with.
+inline constexpr const char* secret = test_support::secret_text.data();
 /// The fixed "now" of the tests: 10:15 at the till, so the 09:00 and 10:00 slots are past.
 inline constexpr const char* now_text = "2024-05-01T10:15:00.000+02:00";
 

@@ -1,5 +1,6 @@
 // Tests of the demo's Prometheus metrics: till labels, their bound, and the text format.
 // SPDX-License-Identifier: MIT
+#include "../../../tests/support/signed_requests.hpp"
 #include "../prometheus_metrics.hpp"
 
 #include <mplus/webhooks/dispatcher.hpp>
@@ -19,27 +20,20 @@ namespace {
 
 namespace mw = mplus::webhooks;
 
-constexpr const char* secret = "eFc5HrxwLbONJ+EYXrbHB+a9HueYIQzotgKRLRVAfx0=";
-
 /// A signed scanCode from subscription `subscription` (no header when empty), with `sender`.
 mw::HttpRequest scan(const std::string& subscription, const std::string& sender) {
     const std::string body = R"({"event":{"eventBlocking":true},"sender":)" + sender +
                              R"(,"session":{"sessionId":"s-1","lines":[]},)"
                              R"("scanCode":{"scannedCode":"X1","codeType":"barcode"}})";
-    mw::HttpRequest r;
-    r.method = "POST";
-    r.path = "/webhooks/scanCode";
-    r.headers.push_back({"Content-Type", "application/json"});
-    r.headers.push_back({"X-Mplus-Signature", mw::Secret::from_text(secret)->sign(body)});
-    if (!subscription.empty()) r.headers.push_back({"X-Mplus-Subscription-Id", subscription});
-    r.body = body;
-    return r;
+    std::vector<mw::Header> extra;
+    if (!subscription.empty()) extra.push_back({"X-Mplus-Subscription-Id", subscription});
+    return test_support::signed_post("scanCode", body, std::move(extra));
 }
 
 struct Rig {
     Rig() {
         mw::DispatcherConfig c;
-        c.secrets = mw::KeyRing({*mw::Secret::from_text(secret)});
+        c.secrets = mw::KeyRing({test_support::signer()});
         dispatcher.emplace(std::move(c));
         metrics.attach(*dispatcher);
         dispatcher->on<mw::events::ScanCode>(
