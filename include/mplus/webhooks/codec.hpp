@@ -6,6 +6,7 @@
 #include <mplus/webhooks/codec_fwd.hpp>
 #include <mplus/webhooks/config.hpp>
 #include <mplus/webhooks/detail/fields.hpp>
+#include <mplus/webhooks/detail/json/dom.hpp>
 #include <mplus/webhooks/detail/json/codecs.hpp>
 #include <mplus/webhooks/detail/json/model_codecs.hpp>
 #include <mplus/webhooks/error.hpp>
@@ -47,7 +48,7 @@ std::string serialize(const T& value, const WriteOptions& options = {}) {
 /// nlohmann interoperability: `nlohmann::json j = value;`.
 template <class Json, class T, std::enable_if_t<detail::is_described_v<T>, int> = 0>
 void to_json(Json& j, const T& value) {
-    j = Json::parse(serialize(value));
+    j = detail::parse_dom<Json>(serialize(value));
 }
 
 /// nlohmann interoperability: `j.get<T>()`; throws Exception with the first problem.

@@ -3,38 +3,23 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include <algorithm>
-#include <array>
-#include <atomic>
-#include <chrono>
-#include <condition_variable>
-#include <cstddef>
-#include <cstdint>
-#include <exception>
-#include <functional>
-#include <memory>
-#include <mplus/webhooks/codec.hpp>
+#include <mplus/webhooks/codec_fwd.hpp>
 #include <mplus/webhooks/config.hpp>
-#include <mplus/webhooks/detail/json/writer.hpp>
 #include <mplus/webhooks/error.hpp>
 #include <mplus/webhooks/events.hpp>
 #include <mplus/webhooks/http.hpp>
-#include <mplus/webhooks/json_pointer.hpp>
 #include <mplus/webhooks/pos_version.hpp>
-#include <mplus/webhooks/precompiled.hpp>
-#include <mplus/webhooks/replies.hpp>
-#include <mplus/webhooks/reply_rules.hpp>
 #include <mplus/webhooks/requests.hpp>
 #include <mplus/webhooks/signature.hpp>
-#include <mutex>
-#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
-#include <tuple>
-#include <type_traits>
-#include <utility>
 #include <variant>
 #include <vector>
 

@@ -281,7 +281,7 @@ struct ReadEntry {
 struct WriteEntry {
     std::string_view key;
     unsigned flags = 0;
-    void* (*locate)(void* object) noexcept = nullptr;
+    const void* (*locate)(const void* object) noexcept = nullptr;
     void (*write)(std::string& out, const void* member, const WriteOptions&) = nullptr;
     bool (*is_set)(const void* member) noexcept = nullptr;
     bool (*has_content)(const void* member) noexcept = nullptr;
@@ -335,7 +335,8 @@ inline std::size_t find_key(const std::string_view* keys, std::size_t n,
 }
 
 /// True when any member of `object` named by the entries holds something worth writing.
-inline bool any_entry_set(const WriteEntry* entries, std::size_t n, void* object) noexcept {
+inline bool any_entry_set(const WriteEntry* entries, std::size_t n,
+                          const void* object) noexcept {
     for (std::size_t i = 0; i < n; ++i) {
         if (entries[i].is_set(entries[i].locate(object))) return true;
     }
@@ -344,8 +345,9 @@ inline bool any_entry_set(const WriteEntry* entries, std::size_t n, void* object
 
 /// Writes the members of `object` named by the entries, in order; `read` is what the reader
 /// noted of the object (which fields were sent, integers sent as text).
-inline void write_members(std::string& out, const WriteEntry* entries, std::size_t n, void* object,
-                          const RawFields& read, const WriteOptions& o, bool& first) {
+inline void write_members(std::string& out, const WriteEntry* entries, std::size_t n,
+                          const void* object, const RawFields& read, const WriteOptions& o,
+                          bool& first) {
     for (std::size_t index = 0; index < n; ++index) {
         const WriteEntry& e = entries[index];
         if ((e.flags & read_alias) != 0) continue;
@@ -408,6 +410,13 @@ struct StructCodec {
         return &(static_cast<T*>(object)->*member);
     }
 
+    /// The member of field I in `object` (a const T), for writing.
+    template <std::size_t I>
+    static const void* locate_const(const void* object) noexcept {
+        constexpr auto member = field_at<I>(table).member;
+        return &(static_cast<const T*>(object)->*member);
+    }
+
     /// The member type of field I.
     template <std::size_t I>
     using member_type =
@@ -444,7 +453,7 @@ struct StructCodec {
         WriteEntry e;
         e.key = field_at<I>(table).key;
         e.flags = field_at<I>(table).flags;
-        e.locate = &locate<I>;
+        e.locate = &locate_const<I>;
         e.write = &MemberOps<M>::write;
         e.is_set = &MemberOps<M>::is_set;
         e.has_content = &MemberOps<M>::has_content;
@@ -524,14 +533,14 @@ struct StructCodec {
     static bool any_set(const T& v) noexcept {
         const RawFields* noted = raw_fields_of(v.extra);
         if (noted != nullptr ? !noted->empty() : has_content(v.extra)) return true;
-        return any_entry_set(write_entries<>.data(), size, const_cast<T*>(&v)); // only read
+        return any_entry_set(write_entries<>.data(), size, &v);
     }
 
     static void write_fields(std::string& out, const T& v, const WriteOptions& o, bool& first) {
         static const RawFields none;
         const RawFields* noted = raw_fields_of(v.extra);
-        write_members(out, write_entries<>.data(), size, const_cast<T*>(&v), // only read
-                      noted != nullptr ? *noted : none, o, first);
+        write_members(out, write_entries<>.data(), size, &v, noted != nullptr ? *noted : none, o,
+                      first);
         if (o.include_unknown) write_unknown(out, v.extra, first, &is_known_key);
     }
 
