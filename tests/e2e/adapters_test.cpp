@@ -482,6 +482,54 @@ TEST_CASE("adapters: a connection whose request does not arrive in time is close
     });
 }
 
+TEST_CASE("adapters: cpp-httplib: connections on the descriptors of ended ones keep the deadline") {
+    mw::Dispatcher d(config());
+    add_handler(d);
+    adapters::httplib::ServerOptions options;
+    options.request_timeout = milliseconds(300);
+    RunningHttplib server(d, options);
+    // Three rounds: connections served and closed free their descriptors, and the next
+    // round's connections (server side and, in this process, client side) take them again.
+    for (int round = 0; round < 3; ++round) {
+        CAPTURE(round);
+        {
+            std::vector<std::unique_ptr<Socket>> served;
+            for (int i = 0; i < 12; ++i) {
+                served.push_back(std::make_unique<Socket>(server.port()));
+                REQUIRE(served.back()->send(signed_post("addSessionLine", add_line_body)));
+                check_add_line_reply(*served.back());
+            }
+        } // closed by the client: the server ends them and frees their descriptors
+        std::this_thread::sleep_for(milliseconds(100));
+        // Slow senders on the freed descriptors: each is cut at the deadline.
+        std::vector<std::unique_ptr<Socket>> slow;
+        for (int i = 0; i < 6; ++i) {
+            slow.push_back(std::make_unique<Socket>(server.port()));
+            slow.back()->send("POST /webhooks/addSessionLine HTTP/1.1\r\nHost: a\r\n");
+        }
+        const Clock::time_point start = Clock::now();
+        std::size_t closed = 0;
+        for (int n = 0; n < 20 && closed < slow.size(); ++n) {
+            closed = 0;
+            for (auto& s : slow) {
+                if (s->closed_within(milliseconds(10))) {
+                    ++closed;
+                } else {
+                    s->send("X-Slow: 1\r\n");
+                }
+            }
+            std::this_thread::sleep_for(milliseconds(50));
+        }
+        const auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
+        CHECK(closed == slow.size());
+        CHECK(took < milliseconds(1500));
+        // And a prompt request is served.
+        Socket till(server.port());
+        REQUIRE(till.send(signed_post("addSessionLine", add_line_body)));
+        check_add_line_reply(till);
+    }
+}
+
 TEST_CASE("adapters: cpp-httplib with few workers: the request deadline frees them for a till") {
     mw::Dispatcher d(config());
     add_handler(d);

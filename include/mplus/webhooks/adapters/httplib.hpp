@@ -16,8 +16,10 @@
 #include <cstdlib>
 #include <deque>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <sys/socket.h>
@@ -30,6 +32,7 @@
 #include <netinet/in.h>
 #endif
 #include <thread>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -61,11 +64,11 @@ struct ServerOptions {
     /// threads are started on demand up to this count, and a connection beyond it waits for
     /// a free worker. A held long poll (ExternalPayments::poll or poll_async) keeps its
     /// worker until it is answered: at most this many polls are held at once. Measured on a
-    /// 2-core machine with this count raised (bench/long_polls --adapter httplib): 1,500
-    /// held polls served, about 55 KiB of resident memory each with its connection and
-    /// thread; 2,000 connections were not all accepted within 40 s, because each accept
-    /// looks its socket up in /proc/self/fd (the request deadline), a cost that grows with
-    /// the connections open. For thousands of held polls use the Beast adapter.
+    /// 2-core machine with this count raised (bench/long_polls --adapter httplib): 1,500 held
+    /// polls served (p99 18 ms from the device's answer), about 51 KiB of resident memory each
+    /// with its connection and thread; 2,000 held, but slowly (p99 0.2 to 1.7 s); at 3,000 the
+    /// machine is spent waking the idle keep-alive workers, each of which waits for its next
+    /// request in short timed polls. For thousands of held polls use the Beast adapter.
     std::size_t max_connections = 256;
     /// Server only (Linux): a request must arrive in full (headers and body) within this
     /// time, counted from when a worker takes the connection or from the end of the previous
@@ -152,7 +155,8 @@ enum class Phase { receiving, handling, sending };
 /// One connection under the request deadline: a duplicate of its socket (so that the socket
 /// stays the same one until the entry is dropped), its identity, and its current phase.
 struct TrackedConnection {
-    int guard = -1;
+    int fd = -1;    ///< the socket's number, as cpp-httplib holds it
+    int guard = -1; ///< a duplicate of the socket
     ino_t inode = 0;
     std::mutex mutex;
     Phase phase = Phase::receiving;
@@ -181,9 +185,12 @@ inline void enter_phase(Phase phase) {
 /// Bounds the time each request of a cpp-httplib server may take to arrive. cpp-httplib gives
 /// no access to a connection's socket before its request has been read, so the socket is found
 /// when the connection is queued (on the accepting thread, just after accept()): the one
-/// connected socket of this process on the server's port not yet tracked, by its inode in
-/// /proc/self/fd. A watchdog thread shuts down the socket of a connection whose request (or
-/// response) overruns the limit; cpp-httplib's blocked read then ends and frees the worker.
+/// connected socket of this process on the server's port not yet tracked. accept() returns the
+/// lowest free descriptor, so the numbers that ended connections freed and the ones just above
+/// the highest tracked are looked at first; only when none of them is it are all descriptors
+/// in /proc/self/fd looked at. A watchdog thread shuts down the socket of a connection whose
+/// request (or response) overruns the limit; cpp-httplib's blocked read then ends and frees the
+/// worker.
 class RequestDeadline {
 public:
     explicit RequestDeadline(std::chrono::milliseconds limit) : limit_(limit) {}
@@ -215,44 +222,80 @@ public:
         std::lock_guard<std::mutex> lock(mutex_);
         if (port_ <= 0) return nullptr;
 #ifdef __linux__
-        DIR* dir = ::opendir("/proc/self/fd");
-        if (dir == nullptr) return nullptr;
         std::shared_ptr<TrackedConnection> found;
-        while (dirent* entry = ::readdir(dir)) {
-            char* end = nullptr;
-            const long n = std::strtol(entry->d_name, &end, 10);
-            if (end == entry->d_name || *end != '\0' || n == ::dirfd(dir)) continue;
-            const int fd = static_cast<int>(n);
-            struct stat st {};
-            if (::fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode)) continue;
-            const bool known = std::any_of(live_.begin(), live_.end(),
-                                           [&](const auto& c) { return c->inode == st.st_ino; });
-            if (known || local_port(fd) != port_) continue;
-            sockaddr_storage peer{};
-            socklen_t peer_len = sizeof(peer);
-            if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_len) != 0) continue;
-            found = std::make_shared<TrackedConnection>();
-            found->guard = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
-            found->inode = st.st_ino;
-            if (found->guard < 0) found.reset();
-            break;
+        // The likely numbers first: those freed by connections that ended, lowest first (a
+        // freed number now used by something else is forgotten, a free one kept), then the few
+        // above the highest number tracked.
+        auto it = freed_.begin();
+        while (it != freed_.end() && !found) {
+            it = probe(*it, found) == Probe::free ? std::next(it) : freed_.erase(it);
         }
-        ::closedir(dir);
-        if (found) live_.push_back(found);
+        for (int fd = highest_ + 1; fd <= highest_ + probe_above && !found; ++fd) {
+            probe(fd, found);
+        }
+        if (!found) {
+            DIR* dir = ::opendir("/proc/self/fd");
+            if (dir == nullptr) return nullptr;
+            while (dirent* entry = ::readdir(dir)) {
+                char* end = nullptr;
+                const long n = std::strtol(entry->d_name, &end, 10);
+                if (end == entry->d_name || *end != '\0' || n == ::dirfd(dir)) continue;
+                if (probe(static_cast<int>(n), found) == Probe::found) break;
+            }
+            ::closedir(dir);
+        }
+        if (!found) return nullptr;
+        found->guard = ::fcntl(found->fd, F_DUPFD_CLOEXEC, 0);
+        if (found->guard < 0) return nullptr;
+        freed_.erase(found->guard);
+        highest_ = std::max({highest_, found->fd, found->guard});
+        inodes_.insert(found->inode);
+        live_.push_back(found);
         return found;
 #else
         return nullptr;
 #endif
     }
 
-    /// Stops tracking `c` (its connection has ended).
+    /// Stops tracking `c` (its connection has ended, its socket closed by cpp-httplib).
     void release(const std::shared_ptr<TrackedConnection>& c) {
         std::lock_guard<std::mutex> lock(mutex_);
         live_.erase(std::remove(live_.begin(), live_.end(), c), live_.end());
+        inodes_.erase(c->inode);
         ::close(c->guard);
+        if (freed_.size() < max_freed) {
+            freed_.insert(c->fd);
+            freed_.insert(c->guard);
+        }
     }
 
 private:
+    /// What probe() found at a descriptor number.
+    enum class Probe { found, free, in_use };
+    /// Numbers looked at above the highest tracked before the full scan.
+    static constexpr int probe_above = 4;
+    /// Most freed numbers remembered.
+    static constexpr std::size_t max_freed = 4096;
+
+    /// Looks at descriptor `fd` (lock held): sets `found` when it is a connected socket on the
+    /// server's port that is not tracked yet.
+    Probe probe(int fd, std::shared_ptr<TrackedConnection>& found) const {
+        struct stat st {};
+        if (::fstat(fd, &st) != 0) return Probe::free;
+        if (!S_ISSOCK(st.st_mode) || inodes_.count(st.st_ino) != 0 || local_port(fd) != port_) {
+            return Probe::in_use;
+        }
+        sockaddr_storage peer{};
+        socklen_t peer_len = sizeof(peer);
+        if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_len) != 0) {
+            return Probe::in_use; // the listening socket
+        }
+        found = std::make_shared<TrackedConnection>();
+        found->fd = fd;
+        found->inode = st.st_ino;
+        return Probe::found;
+    }
+
     static int local_port(int fd) {
         sockaddr_storage local{};
         socklen_t len = sizeof(local);
@@ -286,6 +329,9 @@ private:
     std::mutex mutex_;
     std::condition_variable wake_;
     std::vector<std::shared_ptr<TrackedConnection>> live_;
+    std::unordered_set<ino_t> inodes_;  ///< of the sockets in live_
+    std::set<int> freed_;               ///< descriptor numbers that ended connections freed
+    int highest_ = 2;                   ///< the highest descriptor number tracked so far
     std::thread watchdog_;
     int port_ = 0;
     bool stopping_ = false;
