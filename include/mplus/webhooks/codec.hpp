@@ -6,8 +6,8 @@
 #include <mplus/webhooks/codec_fwd.hpp>
 #include <mplus/webhooks/config.hpp>
 #include <mplus/webhooks/detail/fields.hpp>
-#include <mplus/webhooks/detail/json/dom.hpp>
 #include <mplus/webhooks/detail/json/codecs.hpp>
+#include <mplus/webhooks/detail/json/dom.hpp>
 #include <mplus/webhooks/detail/json/model_codecs.hpp>
 #include <mplus/webhooks/error.hpp>
 

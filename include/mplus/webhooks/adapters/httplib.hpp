@@ -329,9 +329,9 @@ private:
     std::mutex mutex_;
     std::condition_variable wake_;
     std::vector<std::shared_ptr<TrackedConnection>> live_;
-    std::unordered_set<ino_t> inodes_;  ///< of the sockets in live_
-    std::set<int> freed_;               ///< descriptor numbers that ended connections freed
-    int highest_ = 2;                   ///< the highest descriptor number tracked so far
+    std::unordered_set<ino_t> inodes_; ///< of the sockets in live_
+    std::set<int> freed_;              ///< descriptor numbers that ended connections freed
+    int highest_ = 2;                  ///< the highest descriptor number tracked so far
     std::thread watchdog_;
     int port_ = 0;
     bool stopping_ = false;

@@ -335,8 +335,7 @@ inline std::size_t find_key(const std::string_view* keys, std::size_t n,
 }
 
 /// True when any member of `object` named by the entries holds something worth writing.
-inline bool any_entry_set(const WriteEntry* entries, std::size_t n,
-                          const void* object) noexcept {
+inline bool any_entry_set(const WriteEntry* entries, std::size_t n, const void* object) noexcept {
     for (std::size_t i = 0; i < n; ++i) {
         if (entries[i].is_set(entries[i].locate(object))) return true;
     }
