@@ -4,42 +4,24 @@
 
 #include <mplus/webhooks/codec.hpp>
 #include <mplus/webhooks/config.hpp>
-#include <mplus/webhooks/detail/json/writer.hpp>
 #include <mplus/webhooks/detail/server/core.hpp>
 #include <mplus/webhooks/dispatcher_config.hpp>
 #include <mplus/webhooks/error.hpp>
 #include <mplus/webhooks/events.hpp>
 #include <mplus/webhooks/http.hpp>
-#include <mplus/webhooks/json_pointer.hpp>
-#include <mplus/webhooks/pos_version.hpp>
 #include <mplus/webhooks/precompiled.hpp>
 #include <mplus/webhooks/replies.hpp>
-#include <mplus/webhooks/reply_rules.hpp>
 #include <mplus/webhooks/requests.hpp>
-#include <mplus/webhooks/signature.hpp>
 
-#include <nlohmann/json.hpp>
-
-#include <algorithm>
-#include <array>
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
-#include <cstdint>
-#include <exception>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
-#include <string_view>
-#include <tuple>
 #include <type_traits>
 #include <utility>
-#include <variant>
-#include <vector>
 
 MPLUS_WEBHOOKS_BEGIN_NAMESPACE
 

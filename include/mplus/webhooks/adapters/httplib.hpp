@@ -16,7 +16,6 @@
 #include <cstdlib>
 #include <deque>
 #include <functional>
-#include <iterator>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -32,7 +31,7 @@
 #include <netinet/in.h>
 #endif
 #include <thread>
-#include <unordered_set>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -224,11 +223,12 @@ public:
 #ifdef __linux__
         std::shared_ptr<TrackedConnection> found;
         // The likely numbers first: those freed by connections that ended, lowest first (a
-        // freed number now used by something else is forgotten, a free one kept), then the few
-        // above the highest number tracked.
+        // freed number now used by something else is forgotten); the first one still free ends
+        // the look, as accept() took a lower one. Then the few above the highest tracked.
         auto it = freed_.begin();
         while (it != freed_.end() && !found) {
-            it = probe(*it, found) == Probe::free ? std::next(it) : freed_.erase(it);
+            if (probe(*it, found) == Probe::free) break;
+            it = freed_.erase(it);
         }
         for (int fd = highest_ + 1; fd <= highest_ + probe_above && !found; ++fd) {
             probe(fd, found);
@@ -249,8 +249,7 @@ public:
         if (found->guard < 0) return nullptr;
         freed_.erase(found->guard);
         highest_ = std::max({highest_, found->fd, found->guard});
-        inodes_.insert(found->inode);
-        live_.push_back(found);
+        live_.emplace(found->inode, found);
         return found;
 #else
         return nullptr;
@@ -260,8 +259,7 @@ public:
     /// Stops tracking `c` (its connection has ended, its socket closed by cpp-httplib).
     void release(const std::shared_ptr<TrackedConnection>& c) {
         std::lock_guard<std::mutex> lock(mutex_);
-        live_.erase(std::remove(live_.begin(), live_.end(), c), live_.end());
-        inodes_.erase(c->inode);
+        live_.erase(c->inode);
         ::close(c->guard);
         if (freed_.size() < max_freed) {
             freed_.insert(c->fd);
@@ -282,7 +280,7 @@ private:
     Probe probe(int fd, std::shared_ptr<TrackedConnection>& found) const {
         struct stat st {};
         if (::fstat(fd, &st) != 0) return Probe::free;
-        if (!S_ISSOCK(st.st_mode) || inodes_.count(st.st_ino) != 0 || local_port(fd) != port_) {
+        if (!S_ISSOCK(st.st_mode) || live_.count(st.st_ino) != 0 || local_port(fd) != port_) {
             return Probe::in_use;
         }
         sockaddr_storage peer{};
@@ -316,7 +314,8 @@ private:
         while (!stopping_) {
             wake_.wait_for(lock, tick);
             const auto now = std::chrono::steady_clock::now();
-            for (const std::shared_ptr<TrackedConnection>& c : live_) {
+            for (const auto& entry : live_) {
+                TrackedConnection* c = entry.second.get();
                 std::lock_guard<std::mutex> guard(c->mutex);
                 if (c->cut || c->phase == Phase::handling || now - c->since <= limit_) continue;
                 ::shutdown(c->guard, SHUT_RDWR);
@@ -328,10 +327,9 @@ private:
     std::chrono::milliseconds limit_;
     std::mutex mutex_;
     std::condition_variable wake_;
-    std::vector<std::shared_ptr<TrackedConnection>> live_;
-    std::unordered_set<ino_t> inodes_; ///< of the sockets in live_
-    std::set<int> freed_;              ///< descriptor numbers that ended connections freed
-    int highest_ = 2;                  ///< the highest descriptor number tracked so far
+    std::unordered_map<ino_t, std::shared_ptr<TrackedConnection>> live_; ///< by socket inode
+    std::set<int> freed_; ///< descriptor numbers that ended connections freed
+    int highest_ = 2;     ///< the highest descriptor number tracked so far
     std::thread watchdog_;
     int port_ = 0;
     bool stopping_ = false;

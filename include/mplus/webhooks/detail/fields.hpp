@@ -124,23 +124,16 @@ constexpr const F& field_at(const FieldSlot<I, F>& slot) noexcept {
 }
 
 template <class... As, class... Bs, std::size_t... I, std::size_t... J>
-constexpr FieldList<As..., Bs...> concat_two(const FieldList<As...>& a, const FieldList<Bs...>& b,
-                                             std::index_sequence<I...>, std::index_sequence<J...>) {
+constexpr FieldList<As..., Bs...>
+concat_fields(const FieldList<As...>& a, const FieldList<Bs...>& b, std::index_sequence<I...>,
+              std::index_sequence<J...>) {
     return field_list(field_at<I>(a)..., field_at<J>(b)...);
 }
-
-/// One table: itself.
-template <class... As>
-constexpr FieldList<As...> concat_fields(const FieldList<As...>& a) {
-    return a;
-}
-/// The fields of `a`, then those of `b`, then those of `rest` (a table that extends another).
-template <class... As, class... Bs, class... Lists>
-constexpr auto concat_fields(const FieldList<As...>& a, const FieldList<Bs...>& b,
-                             const Lists&... rest) {
-    return concat_fields(
-        concat_two(a, b, std::index_sequence_for<As...>{}, std::index_sequence_for<Bs...>{}),
-        rest...);
+/// The fields of `a`, then those of `b` (a table that extends another).
+template <class... As, class... Bs>
+constexpr FieldList<As..., Bs...> concat_fields(const FieldList<As...>& a,
+                                                const FieldList<Bs...>& b) {
+    return concat_fields(a, b, std::index_sequence_for<As...>{}, std::index_sequence_for<Bs...>{});
 }
 
 /// The number of fields of a table type.

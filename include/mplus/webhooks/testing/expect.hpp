@@ -5,6 +5,7 @@
 
 #include <mplus/webhooks/config.hpp>
 #include <mplus/webhooks/decimal.hpp>
+#include <mplus/webhooks/detail/json/dom.hpp>
 #include <mplus/webhooks/json_pointer.hpp>
 
 #include <nlohmann/json.hpp>
@@ -218,7 +219,9 @@ inline bool parse_json_exact(std::string_view text, nlohmann::json& out, JsonNum
     detail::ExactJsonBuilder builder(root, found);
     bool ok = false;
     try {
-        ok = nlohmann::json::sax_parse(text.begin(), text.end(), &builder);
+        const char* cursor = text.data();
+        const char* end = text.data() + text.size();
+        ok = detail::json_parser<nlohmann::json>(&cursor, &end).sax_parse(&builder, true);
     } catch (const std::exception& e) {
         if (error != nullptr) *error = e.what();
         return false;

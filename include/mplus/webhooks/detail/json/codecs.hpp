@@ -7,6 +7,7 @@
 #include <mplus/webhooks/config.hpp>
 #include <mplus/webhooks/decimal.hpp>
 #include <mplus/webhooks/detail/fields.hpp>
+#include <mplus/webhooks/detail/json/dom.hpp>
 #include <mplus/webhooks/detail/json/reader.hpp>
 #include <mplus/webhooks/detail/json/writer.hpp>
 #include <mplus/webhooks/error.hpp>

@@ -14,7 +14,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <iterator>
 #include <limits>
 #include <string>
 #include <string_view>
@@ -75,7 +74,7 @@ struct Frame {
     const ObjectOps* object_ops = nullptr; ///< object frames
     ReadFn element = nullptr;              ///< array frames: reads one element (appending it)
     std::uint64_t seen = 0;                ///< object frames: which fields were present
-    std::size_t index = 0;   ///< array frames: index of the element; raw frames: start offset
+    std::size_t index = 0;   ///< array: the element; raw: start offset; object: the field read
     std::string_view key;    ///< object frames: the key being read
     std::uint64_t nulls = 0; ///< object frames: fields that were null where null means empty
 };
