@@ -58,18 +58,18 @@ struct DemoOptions {
     std::optional<mplus::webhooks::Timestamp> now;
 };
 
+/// What the demo adds to the shared usage.
+const example::UsageExtra demo_usage_extra{
+    " [--data DIR] [--store URL] [--dedupe] [--hold-ttl SECONDS] [--now ISO-8601]",
+    "  --data DIR            where the SQLite state lives (default ./mplus-demo-data)\n"
+    "  --store URL           sqlite:PATH (default DIR/demo.sqlite) or postgresql://...\n"
+    "  --dedupe              answer repeated events from the store (dedupe guard)\n"
+    "  --hold-ttl S          release what a sale that never ends holds after S seconds "
+    "(default 900)\n"
+    "  --now TIME            fixed clock, e.g. 2024-05-01T10:15:00+02:00\n"};
+
 [[noreturn]] void demo_usage(const char* program, const std::string& problem) {
-    std::fprintf(stderr,
-                 "%s: %s\nusage: %s --port N --secret BASE64 [--subscription-id ID] "
-                 "[--data DIR] [--store URL] [--dedupe] [--hold-ttl SECONDS] [--now ISO-8601]\n"
-                 "  --data DIR      where the SQLite state lives (default ./mplus-demo-data)\n"
-                 "  --store URL     sqlite:PATH (default DIR/demo.sqlite) or postgresql://...\n"
-                 "  --dedupe        answer repeated events from the store (dedupe guard)\n"
-                 "  --hold-ttl S    release what a sale that never ends holds after S seconds "
-                 "(default 900)\n"
-                 "  --now TIME      fixed clock, e.g. 2024-05-01T10:15:00+02:00\n",
-                 program, problem.c_str(), program);
-    std::exit(2);
+    example::usage(program, problem.c_str(), demo_usage_extra);
 }
 
 /// Takes --data and --now out of argv (compacting it) and returns them.
@@ -140,7 +140,7 @@ int main(int argc, char** argv) {
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
     const DemoOptions demo = take_demo_options(argc, argv);
-    const example::Options options = example::parse_options(argc, argv);
+    const example::Options options = example::parse_options(argc, argv, demo_usage_extra);
     mplus::webhooks::Dispatcher dispatcher(example::make_config(options, argv[0]));
 
     std::string store_url = demo.store_url;
