@@ -27,6 +27,9 @@
 #             compiles its users (the library itself, src/*.cpp, is compiled once and linked
 #             with the example to prove it complete; its own compile time is printed apart)
 #   hand      the hand-written server
+#   alone     bench/dispatcher_alone.cpp, header-only: a Dispatcher that handles a request, with
+#             no handler and no adapter (what every header-only user file compiles before its
+#             own code: the floor of the header-only mode)
 # Each compiled with `-std=c++17 $OPT -c` (plus cpp-httplib's pkg-config flags), for every
 # compiler and level, N times, taking turns; prints the medians of the wall time, of the
 # compiler's CPU time (user + system: steadier than wall time on a loaded machine) and of its
@@ -48,9 +51,10 @@ if [[ ${1:-} == middleware ]]; then
     trap 'rm -rf "$work"' EXIT
     declare -A src=([header]="$root/examples/httplib_middleware/main.cpp"
                     [precomp]="$root/examples/httplib_middleware/main.cpp"
-                    [hand]="$root/bench/hand_written_middleware.cpp")
-    declare -A defs=([header]="" [precomp]="-DMPLUS_WEBHOOKS_PRECOMPILED" [hand]="")
-    files=(header precomp hand)
+                    [hand]="$root/bench/hand_written_middleware.cpp"
+                    [alone]="$root/bench/dispatcher_alone.cpp")
+    declare -A defs=([header]="" [precomp]="-DMPLUS_WEBHOOKS_PRECOMPILED" [hand]="" [alone]="")
+    files=(header precomp hand alone)
     median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
     # "wall_s cpu_s peak_kib" of one compilation of file $3 by $1 at level $2.
     compile_once() {
@@ -110,6 +114,8 @@ if [[ ${1:-} == middleware ]]; then
             echo "$cxx $opt: precompiled / hand-written: CPU $(ratio "${mc[precomp]}" "${mc[hand]}")x," \
                  "memory $(ratio "${mm[precomp]}" "${mm[hand]}")x (target <= 1.3x);" \
                  "the library itself (src/*.cpp, once): CPU ${lib_cpu} s"
+            echo "$cxx $opt: the dispatcher alone, header-only / hand-written: CPU" \
+                 "$(ratio "${mc[alone]}" "${mc[hand]}")x (no handler, no adapter)"
             unset secs cpu mem ms mc mm
         done
     done

@@ -16,6 +16,7 @@
 // request failed, every reply signature was valid and the server exited with status 0 after SIGTERM
 // (and, with --require-flat, the memory stayed within the tolerance).
 #include "bench_support.hpp"
+#include "process_stats.hpp"
 
 #include "../tests/support/server_process.hpp"
 
@@ -36,7 +37,6 @@
 #include <cstring>
 #include <exception>
 #include <filesystem>
-#include <fstream>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -137,16 +137,6 @@ std::vector<std::string> server_command(const Options& o, const std::string& dat
     if (o.demo) args.insert(args.end(), {"--data", data_dir, "--now", demo_now});
     args.insert(args.end(), o.server_args.begin(), o.server_args.end());
     return args;
-}
-
-/// VmRSS of process `pid` in KiB; 0 when it cannot be read.
-long rss_kib(pid_t pid) {
-    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-    std::string line;
-    while (std::getline(status, line)) {
-        if (line.rfind("VmRSS:", 0) == 0) return std::strtol(line.c_str() + 6, nullptr, 10);
-    }
-    return 0;
 }
 
 /// Counters shared by every client.
@@ -380,7 +370,7 @@ int main(int argc, char** argv) {
         std::atomic<bool> running{true};
         std::thread sampler([&] {
             while (running.load()) {
-                samples.push_back({totals.done.load(), rss_kib(server.pid())});
+                samples.push_back({totals.done.load(), bench::rss_kib(server.pid())});
                 std::this_thread::sleep_for(std::chrono::milliseconds(100));
             }
         });
@@ -405,7 +395,7 @@ int main(int argc, char** argv) {
         const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
         running = false;
         sampler.join();
-        samples.push_back({totals.done.load(), rss_kib(server.pid())});
+        samples.push_back({totals.done.load(), bench::rss_kib(server.pid())});
         const int status = server.stop(SIGTERM);
 
         std::vector<double> latencies;

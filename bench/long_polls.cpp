@@ -31,6 +31,8 @@
 // replies need more CPU than the target's 50 ms on this machine cannot meet it. Exit status 0 when
 // every poll was held and every reply checked out (and, with --require-targets, both targets were
 // met); 1 otherwise; 2 for bad options.
+#include "process_stats.hpp"
+
 #include <mplus/webhooks.hpp>
 #include <mplus/webhooks/adapters/beast.hpp>
 #include <mplus/webhooks/adapters/httplib.hpp>
@@ -65,7 +67,6 @@
 #include <sstream>
 #include <string>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <thread>
@@ -143,26 +144,6 @@ Options parse_options(int argc, char** argv) {
 std::int64_t now_ns() {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(Steady::now().time_since_epoch())
         .count();
-}
-
-/// VmRSS of this process in KiB (0 when unreadable).
-long rss_kib() {
-    std::ifstream in("/proc/self/status");
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.rfind("VmRSS:", 0) == 0) return std::strtol(line.c_str() + 6, nullptr, 10);
-    }
-    return 0;
-}
-
-/// CPU time of this process so far (user + system), in seconds.
-double cpu_seconds() {
-    rusage u{};
-    ::getrusage(RUSAGE_SELF, &u);
-    const auto seconds = [](const timeval& t) {
-        return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
-    };
-    return seconds(u.ru_utime) + seconds(u.ru_stime);
 }
 
 std::string load_average() {
@@ -282,9 +263,9 @@ public:
 
     /// Phase 4: waits for every held poll's reply, then checks them all.
     std::pair<std::size_t, std::size_t> replies() {
-        const double cpu_before = cpu_seconds();
+        const double cpu_before = bench::cpu_seconds();
         run_until_done();
-        receive_cpu_s_ = cpu_seconds() - cpu_before;
+        receive_cpu_s_ = bench::cpu_seconds() - cpu_before;
         std::size_t good = 0;
         for (auto& c : conns_) {
             if (!c->reply) continue;
@@ -508,7 +489,7 @@ int run_middleware(const Options& options, Shared shared, pid_t tills, int in, i
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
 
     int status = 0;
-    const long rss_idle = rss_kib();
+    const long rss_idle = bench::rss_kib();
     write_line(out, "port " + std::to_string(port));
     const auto t_b = Steady::now();
     if (const std::string line = read_line(in, timeout); line != "answered") {
@@ -519,7 +500,7 @@ int run_middleware(const Options& options, Shared shared, pid_t tills, int in, i
     }
     const double b_s = std::chrono::duration<double>(Steady::now() - t_b).count();
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    const long rss_answered = rss_kib();
+    const long rss_answered = bench::rss_kib();
 
     write_line(out, "hold");
     if (read_line(in, timeout) != "sent") {
@@ -532,11 +513,11 @@ int run_middleware(const Options& options, Shared shared, pid_t tills, int in, i
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     const std::size_t held = payments.held_polls();
-    const long rss_held = rss_kib();
+    const long rss_held = bench::rss_kib();
     if (held != n) status = 1;
 
     // The device answers: all at once, or `rate` per second.
-    const double server_cpu_before = cpu_seconds();
+    const double server_cpu_before = bench::cpu_seconds();
     const auto t_d = Steady::now();
     for (std::size_t i = 0; i < n; ++i) {
         if (options.rate > 0) {
@@ -549,7 +530,7 @@ int run_middleware(const Options& options, Shared shared, pid_t tills, int in, i
     }
     const double d_s = std::chrono::duration<double>(Steady::now() - t_d).count();
     const std::string replies = read_line(in, timeout);
-    const double server_cpu_s = cpu_seconds() - server_cpu_before;
+    const double server_cpu_s = bench::cpu_seconds() - server_cpu_before;
     std::size_t good = 0, bad = n;
     double tills_cpu_s = 0;
     if (std::sscanf(replies.c_str(), "replies %zu %zu %lf", &good, &bad, &tills_cpu_s) != 3) {

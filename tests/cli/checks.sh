@@ -1,11 +1,24 @@
-# The checks of the command-line tool's shell tests (cli_test.sh, scenario_cli_test.sh), sourced
-# by them after they set $tool (the tool under test) and $work (a scratch folder).
+# The checks of the command-line tools' shell tests (cli_test.sh, scenario_cli_test.sh,
+# example_usage_test.sh), sourced by them once they set $tool (the program under test); $work
+# (a scratch folder) is theirs or prepare_work's.
 # SPDX-License-Identifier: MIT
 # shellcheck shell=sh disable=SC2154 # $tool and $work come from the sourcing script
 
 checks=0
 failures=0
 current=''
+
+# prepare_work NAME: exits 2 unless $tool is an executable, then makes the scratch folder $work
+# (mplus-NAME.XXXXXX under $TMPDIR), removed when the script exits.
+prepare_work() {
+    if [ ! -x "$tool" ]; then
+        echo "$0: $tool is not an executable" >&2
+        exit 2
+    fi
+    work=$(mktemp -d "${TMPDIR:-/tmp}/mplus-$1.XXXXXX") || exit 2
+    trap 'rm -rf "$work"' EXIT
+    trap 'exit 2' HUP INT TERM
+}
 
 # run NAME TOOL-ARGS...: runs the tool on /dev/null (or on $stdin when set), keeping its exit
 # code in $rc and its output in $work/out and $work/err.

@@ -14,18 +14,10 @@ fi
 tool=$1
 root=$2
 samples=$root/examples/samples
-if [ ! -x "$tool" ]; then
-    echo "$0: $tool is not an executable" >&2
-    exit 2
-fi
 if [ ! -d "$samples" ]; then
     echo "$0: $samples does not exist" >&2
     exit 2
 fi
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/mplus-cli-test.XXXXXX") || exit 2
-trap 'rm -rf "$work"' EXIT
-trap 'exit 2' HUP INT TERM
 
 secret='eFc5HrxwLbONJ+EYXrbHB+a9HueYIQzotgKRLRVAfx0='
 sig_decoded='EBFFIb5qPH/teEFmjtwcIj6h80cl+X1DUy62D46tnu8=' # HMAC key: the decoded secret
@@ -34,6 +26,7 @@ usage_line='usage: mplus-webhooks validate --event NAME [--reply [--request FILE
 
 # shellcheck source=tests/cli/checks.sh
 . "$root/tests/cli/checks.sh"
+prepare_work cli-test
 
 # --- helpers -------------------------------------------------------------------------------------
 

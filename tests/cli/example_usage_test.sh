@@ -16,16 +16,10 @@ fi
 tool=$1
 root=$2
 shift 2
-if [ ! -x "$tool" ]; then
-    echo "$0: $tool is not an executable" >&2
-    exit 2
-fi
-work=$(mktemp -d "${TMPDIR:-/tmp}/mplus-usage-test.XXXXXX") || exit 2
-trap 'rm -rf "$work"' EXIT
-trap 'exit 2' HUP INT TERM
 
 # shellcheck source=tests/cli/checks.sh
 . "$root/tests/cli/checks.sh"
+prepare_work usage-test
 
 run help --help
 expect_rc 0

@@ -169,6 +169,17 @@ struct ReplyCheck {
     }
 };
 
+namespace detail {
+/// Fills in the version gates of `check`: the features of `reply` (its JSON) newer than
+/// `pos_version`; nothing when `pos_version` is empty or cannot be read.
+inline void gate_versions(ReplyCheck& check, const nlohmann::json& reply,
+                          std::string_view pos_version) {
+    if (pos_version.empty()) return;
+    check.pos_version = PosVersion::parse(pos_version);
+    if (check.pos_version) check.too_new = check_pos_version(reply, *check.pos_version);
+}
+} // namespace detail
+
 /// Checks `reply` against the request it answers, as the till does: the stateless rules (the
 /// context — event, polling, externalPaymentId — taken from the request), the session rules
 /// on the request's `session` (when it has one) and, when `settings.pos_version` is set, the
@@ -204,11 +215,8 @@ inline ReplyCheck check_reply_against(const Reply& reply, EventKind event,
         }
     }
     if (!settings.pos_version.empty()) {
-        check.pos_version = PosVersion::parse(settings.pos_version);
-        if (check.pos_version) {
-            const nlohmann::json j = reply;
-            check.too_new = check_pos_version(j, *check.pos_version);
-        }
+        const nlohmann::json j = reply;
+        detail::gate_versions(check, j, settings.pos_version);
     }
     return check;
 }

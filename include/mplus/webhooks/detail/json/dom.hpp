@@ -48,6 +48,19 @@ struct TrackedInput {
     }
 };
 
+/// True when nlohmann's internal parser is used directly (see json_parser()): the releases
+/// whose internal signatures the SDK is built and tested against, 3.10 and 3.11. Any other
+/// release, or MPLUS_WEBHOOKS_NLOHMANN_PUBLIC_API defined, takes nlohmann's public entry points
+/// instead, which every 3.x release keeps: the same results, a larger translation unit.
+#if !defined(MPLUS_WEBHOOKS_NLOHMANN_PUBLIC_API) && NLOHMANN_JSON_VERSION_MAJOR == 3 &&            \
+    NLOHMANN_JSON_VERSION_MINOR >= 10 && NLOHMANN_JSON_VERSION_MINOR <= 11
+#define MPLUS_WEBHOOKS_NLOHMANN_INTERNAL_PARSER 1
+#else
+#define MPLUS_WEBHOOKS_NLOHMANN_INTERNAL_PARSER 0
+#endif
+
+#if MPLUS_WEBHOOKS_NLOHMANN_INTERNAL_PARSER
+
 /// nlohmann's JSON parser over [*cursor, *end), advancing *cursor as it reads.
 ///
 /// Every parse in the SDK goes through this one parser type: nlohmann's own entry points
@@ -74,6 +87,37 @@ Json parse_dom(std::string_view text) {
     }
     return result;
 }
+
+#else
+
+/// json_parser() through nlohmann's public `Json::sax_parse`.
+template <class Json>
+struct PublicJsonParser {
+    const char** cursor;
+    const char** end;
+
+    /// Runs `sax` over the text; `strict`: nothing may follow the value.
+    template <class Sax>
+    bool sax_parse(Sax* sax, bool strict) {
+        return Json::sax_parse(TrackedInput{cursor}, TrackedInput{end}, sax,
+                               Json::input_format_t::json, strict);
+    }
+};
+
+/// nlohmann's JSON parser over [*cursor, *end), advancing *cursor as it reads.
+template <class Json>
+PublicJsonParser<Json> json_parser(const char** cursor, const char** end) {
+    return PublicJsonParser<Json>{cursor, end};
+}
+
+/// The DOM of `text` when it is exactly one JSON value; otherwise a discarded value (as
+/// `Json::parse(text, nullptr, false)`). Throws only std::bad_alloc.
+template <class Json>
+Json parse_dom(std::string_view text) {
+    return Json::parse(text.data(), text.data() + text.size(), nullptr, false);
+}
+
+#endif
 
 } // namespace detail
 MPLUS_WEBHOOKS_END_NAMESPACE

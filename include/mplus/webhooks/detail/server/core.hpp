@@ -256,11 +256,12 @@ public:
     HttpResponse reply_response(const ExchangeFacts& facts, const ReplyContext& rc,
                                 Reply reply) const;
 
-    /// The development checks of `reply` against its request (check_session_rules,
-    /// pos_version), reported to the diagnostic hook; with strict_replies, the refusal.
+    /// The development checks of `reply` (written as `body`) against its request
+    /// (check_session_rules, pos_version: its version gates read `body`), reported to the
+    /// diagnostic hook; with strict_replies, the refusal.
     std::optional<HttpResponse> check_against_request(const ExchangeFacts& facts,
-                                                      const ReplyContext& rc,
-                                                      const Reply& reply) const;
+                                                      const ReplyContext& rc, const Reply& reply,
+                                                      std::string_view body) const;
 
     /// Keeps the request's JSON for check_against_request() when check_session_rules is on.
     void keep_request(Exchange& x) const;

@@ -245,27 +245,30 @@ MPLUS_WEBHOOKS_DISPATCHER_INLINE HttpResponse Core::reply_response(const Exchang
             diagnose(facts, DiagnosticKind::reply_object_dropped, std::move(e));
         }
     }
-    if (config.check_session_rules || !config.pos_version.empty()) {
-        if (std::optional<HttpResponse> refused = check_against_request(facts, rc, reply)) {
-            return std::move(*refused);
-        }
-    }
     std::string body;
     body.reserve(512);
     serialize_to(body, reply, config.write_options);
+    if (config.check_session_rules || !config.pos_version.empty()) {
+        if (std::optional<HttpResponse> refused = check_against_request(facts, rc, reply, body)) {
+            return std::move(*refused);
+        }
+    }
     HttpResponse r = make_response(200, std::move(body), facts.ring);
     measure(facts, 200, std::string_view());
     return r;
 }
 
 MPLUS_WEBHOOKS_DISPATCHER_INLINE std::optional<HttpResponse>
-Core::check_against_request(const ExchangeFacts& facts, const ReplyContext& rc,
-                            const Reply& reply) const {
-    SessionRuleSettings settings;
-    settings.pos_version = config.pos_version;
+Core::check_against_request(const ExchangeFacts& facts, const ReplyContext& rc, const Reply& reply,
+                            std::string_view body) const {
     static const nlohmann::json unknown = nlohmann::json::object();
     const nlohmann::json& request = facts.checked_request ? *facts.checked_request : unknown;
-    const ReplyCheck check = check_reply_against(reply, rc.event, request, settings);
+    // The rules without the version gates, which read the body already written rather than
+    // writing the reply again.
+    ReplyCheck check = check_reply_against(reply, rc.event, request, SessionRuleSettings{});
+    if (!config.pos_version.empty()) {
+        gate_versions(check, parse_dom<nlohmann::json>(body), config.pos_version);
+    }
     if (check.ok()) return std::nullopt;
     const PosVersion pos = check.pos_version.value_or(PosVersion{});
     std::vector<std::pair<Error, std::optional<PosVersion>>> problems;
