@@ -331,7 +331,7 @@ TEST_CASE("ScannedCode: strict mode reports an unknown codeType as unknown_enum_
     CHECK(e.to_string() == R"(/scanCode/codeType: unknown value "NFC-tag")");
 }
 
-TEST_CASE("FormField: unknown type, separator and align values are kept; strict reports each") {
+TEST_CASE("FormField: unknown type, separator and align values are kept, strict reports each") {
     const std::string text =
         R"({"form":{"id":"f","title":"t","fields":[{"id":"a","type":"signature","required":false,)"
         R"("separator":"double","label":"A"}]},"vatMethodChange":"reverse",)"

@@ -142,7 +142,7 @@ TEST_CASE("Deadlines: deadlines fire in their order, whatever the order they wer
 }
 
 TEST_CASE(
-    "Deadlines: 8 threads arm at once; answered ones keep their reply, the others fall back") {
+    "Deadlines: 8 threads arm at once, answered ones keep their reply, the others fall back") {
     constexpr std::size_t threads = 8;
     constexpr std::size_t per_thread = 40;
     mw::Deadlines deadlines;

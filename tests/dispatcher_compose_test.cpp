@@ -359,7 +359,7 @@ TEST_CASE("Dispatcher: middleware sees the POS's error request, and front-door f
     CHECK(seen == std::vector<std::string>{"scanCode error till-a"});
 }
 
-TEST_CASE("Dispatcher::verify: a good request, typed; its reply signed by sign_reply") {
+TEST_CASE("Dispatcher::verify: a good request, typed, and its reply signed by sign_reply") {
     mw::Dispatcher d(config());
     int handled = 0;
     d.on<ev::PollExternalPayment>([&](const mw::ExternalPaymentRequest&) {

@@ -983,7 +983,7 @@ TEST_CASE("Dispatcher: an asynchronous handler answered from another thread") {
     CHECK(rec.metrics[0].handler_time >= std::chrono::milliseconds(20));
 }
 
-TEST_CASE("Dispatcher: a Responder answers once; later answers are ignored") {
+TEST_CASE("Dispatcher: a Responder answers once, later answers are ignored") {
     mw::Dispatcher d(config_for());
     Recorder rec;
     rec.attach(d);

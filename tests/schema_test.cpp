@@ -41,7 +41,7 @@ TEST_CASE("schema: raw JSON members accept any value") {
     CHECK(s["properties"]["preparationMethods"] == json::object());
 }
 
-TEST_CASE("schema: open enumerations list their known values; strict closes them") {
+TEST_CASE("schema: open enumerations list their known values, strict closes them") {
     const json lenient = wh::detail::schema_of<wh::CodeType>({});
     CHECK(lenient["type"] == "string");
     CHECK(lenient["examples"] == json::array({"barcode", "rfid", "qrcode"}));

@@ -199,7 +199,8 @@ TEST_CASE("ExternalPaymentTracker: started, polled, confirmed once, with the pay
                     .has_value());
 }
 
-TEST_CASE("ExternalPaymentTracker: a forced cancel only after 30 s; the poll limit is a problem") {
+TEST_CASE(
+    "ExternalPaymentTracker: a forced cancel only after 30 s, and the poll limit is a problem") {
     mw::ExternalPaymentTracker t;
     t.begin("pay-2", "PIN", Decimal(5), 0);
     t.start_answered(
@@ -334,7 +335,7 @@ TEST_CASE("Conversation: a dialog is held for the cashier, then answered and re-
     CHECK(step.ok());
 }
 
-TEST_CASE("Conversation: queued answers are used at once; a refused reply gets an error request") {
+TEST_CASE("Conversation: queued answers are used at once, a refused reply gets an error request") {
     ScriptedMiddleware m;
     mw::Reply with_dialog;
     with_dialog.dialog = two_options();

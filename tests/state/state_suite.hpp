@@ -542,7 +542,7 @@ TEST_CASE_TEMPLATE_DEFINE("external payments: abandoned, unknown and expired pay
 
 // ---- holds -------------------------------------------------------------------------------------
 
-TEST_CASE_TEMPLATE_DEFINE("holds: one session holds a key; it expires unless renewed", B,
+TEST_CASE_TEMPLATE_DEFINE("holds: one session holds a key, which expires unless renewed", B,
                           holds_expire) {
     B backend;
     auto store = backend.open();
